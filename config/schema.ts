@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Parsed once at start-up (config/load.ts); every field has a
+ * default and a description, and unknown keys are errors (a typo must not be ignored).
+ * Each stage receives only its own slice.
+ */
+export const detectorSchema = z.strictObject({
+  type: z.literal('haar').default('haar').describe('face detector implementation'),
+  cascadePath: z.string().default('/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml').describe('OpenCV Haar cascade XML file'),
+  scaleFactor: z.number().gt(1).lt(2).default(1.1).describe('image pyramid step (the notebook: 1.1)'),
+  minNeighbors: z.number().int().min(0).default(5).describe('overlapping detections needed to keep a face (the notebook: 5)'),
+  minSize: z.number().int().min(1).default(30).describe('smallest face side in frame pixels (the notebook: 30)'),
+  downscaleTo: z.number().int().min(64).optional().describe('detect on a copy whose longer side is this many pixels, then map boxes back (faster on large frames)'),
+  concurrency: z.number().int().min(1).max(16).default(2).describe('frames detected at once (OpenCV runs them on libuv threads)'),
+});
+
+export const classifierSchema = z.strictObject({
+  modelDir: z.string().optional().describe('model directory (model.json, weights.bin, metadata.json) or a model family folder with versions; default: the shipped models/emotion'),
+  maxBatchFaces: z.number().int().min(1).max(1024).default(64).describe('most faces classified in one batched predict'),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('tfjs backend: tfjs-node when installed, else wasm'),
+});
+
+export const outputSchema = z.strictObject({
+  annotatedVideo: z.string().optional().describe('write the annotated video (H.264 mp4) here'),
+  eventsJsonl: z.string().optional().describe('append one JSON event per line here'),
+  websocket: z.strictObject({
+    port: z.number().int().min(0).max(65535).describe('WebSocket port (0 = any free port)'),
+    host: z.string().default('127.0.0.1').describe('interface to listen on'),
+    path: z.string().default('/events').describe('URL path of the event stream'),
+  }).optional().describe('serve labelled events over WebSocket'),
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('file'), path: z.string().min(1).describe('video file') }),
+  z.strictObject({
+    type: z.literal('webcam'),
+    device: z.string().optional().describe('device: /dev/video0 (Linux), index or name (macOS avfoundation, Windows dshow)'),
+    width: z.number().int().positive().optional(), height: z.number().int().positive().optional(), fps: z.number().positive().optional(),
+  }),
+  z.strictObject({ type: z.literal('rtsp'), url: z.string().url(), transport: z.enum(['tcp', 'udp']).default('tcp') }),
+]);
+
+export const pipelineConfigSchema = z.strictObject({
+  cameraId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('cam0').describe('camera id carried by every frame and event'),
+  source: sourceSchema.describe('where frames come from'),
+  mode: z.enum(['replay', 'live']).optional().describe('replay never drops frames; live drops the oldest waiting frame when behind (default: replay for files, live for cameras)'),
+  realtime: z.boolean().default(false).describe('pace file replay at the file\'s real frame rate'),
+  resize: z.strictObject({ width: z.number().int().min(16), height: z.number().int().min(16) }).optional().describe('scale frames before analysis'),
+  maxInFlight: z.number().int().min(1).max(256).default(8).describe('frames between capture and the sinks at once (bounds memory)'),
+  detector: detectorSchema.default(detectorSchema.parse({})),
+  classifier: classifierSchema.default(classifierSchema.parse({})),
+  output: outputSchema.default({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
+export type DetectorConfig = z.infer<typeof detectorSchema>;
+export type ClassifierConfig = z.infer<typeof classifierSchema>;
+export type OutputConfig = z.infer<typeof outputSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;

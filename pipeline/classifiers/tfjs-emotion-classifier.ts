@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EMOTIONS, type EmotionScores } from '../messages.ts';
+import { EmotionStreamError } from '../errors.ts';
+import { loadModelDir } from '../../training/registry/model-files.ts';
+import type { ModelMetadata } from '../../training/model-metadata.ts';
+import type { EmotionClassifier } from './emotion-classifier.ts';
+
+/**
+ * A tfjs layers model directory (model.json, weights.bin, metadata.json) as an
+ * EmotionClassifier. Loading checks what the pipeline relies on: the class list and order,
+ * and an input of [size, size, 1] matching the metadata; a mismatch fails at start-up, not on
+ * the first face.
+ */
+export class TfjsEmotionClassifier implements EmotionClassifier {
+  private constructor(
+    readonly model: tf.LayersModel,
+    readonly version: string,
+    readonly inputSize: number,
+    readonly metadata: ModelMetadata,
+  ) {}
+
+  static async load(dir: string): Promise<TfjsEmotionClassifier> {
+    if (!existsSync(dir)) throw new EmotionStreamError('ERR_MODEL_LOAD', `model directory not found: ${dir}`, { context: { dir } });
+    const metadata = await readMetadata(dir);
+    const model = await loadModelDir(dir);
+    const shape = model.inputs[0].shape;
+    const size = metadata.input.size;
+    if (shape[1] !== size || shape[2] !== size || shape[3] !== 1) {
+      model.dispose();
+      throw new EmotionStreamError('ERR_MODEL_INVALID', `model in ${dir} takes input ${JSON.stringify(shape)}, metadata says ${size}x${size}x1`, { context: { dir } });
+    }
+    if (model.outputs[0].shape[1] !== EMOTIONS.length) {
+      model.dispose();
+      throw new EmotionStreamError('ERR_MODEL_INVALID', `model in ${dir} outputs ${model.outputs[0].shape[1]} classes, expected ${EMOTIONS.length}`, { context: { dir } });
+    }
+    return new TfjsEmotionClassifier(model, `${metadata.name}@${metadata.version}`, size, metadata);
+  }
+
+  classify(crops: Float32Array, count: number): EmotionScores[] {
+    if (count === 0) return [];
+    const probs = tf.tidy(() => {
+      const x = tf.tensor4d(crops.subarray(0, count * this.inputSize * this.inputSize), [count, this.inputSize, this.inputSize, 1]);
+      return this.model.predict(x) as tf.Tensor2D;
+    });
+    const values = probs.dataSync();
+    probs.dispose();
+    const out: EmotionScores[] = [];
+    for (let i = 0; i < count; i++) {
+      const scores = {} as EmotionScores;
+      EMOTIONS.forEach((e, c) => { scores[e] = values[i * EMOTIONS.length + c]; });
+      out.push(scores);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+async function readMetadata(dir: string): Promise<ModelMetadata> {
+  const path = join(dir, 'metadata.json');
+  let meta: ModelMetadata;
+  try {
+    meta = JSON.parse(await readFile(path, 'utf8')) as ModelMetadata;
+  } catch (cause) {
+    const why = existsSync(path) ? 'is not valid JSON' : 'is missing';
+    throw new EmotionStreamError('ERR_MODEL_LOAD', `${path} ${why}`, { cause, context: { dir } });
+  }
+  const classes = meta.classes ?? [];
+  if (classes.length !== EMOTIONS.length || classes.some((c, i) => c !== EMOTIONS[i])) {
+    throw new EmotionStreamError('ERR_MODEL_INVALID', `${path} lists classes ${JSON.stringify(classes)}; the pipeline expects ${JSON.stringify(EMOTIONS)}`, { context: { dir } });
+  }
+  if (!meta.input?.size || !meta.version || !meta.name) {
+    throw new EmotionStreamError('ERR_MODEL_INVALID', `${path} lacks name, version or input.size`, { context: { dir } });
+  }
+  return meta;
+}

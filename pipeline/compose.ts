@@ -1,0 +1,95 @@
+import { defer, finalize, identity, lastValueFrom, tap, type Observable } from 'rxjs';
+import type { PipelineConfig } from '../config/schema.ts';
+import { InMemoryFrameStore } from './frames/frame-store.ts';
+import { FlowGate } from './flow/flow-gate.ts';
+import { captureFfmpeg, type CaptureDrop } from './stages/capture-ffmpeg.ts';
+import { detectFaces } from './stages/detect-faces.ts';
+import { classifyEmotion } from './stages/classify-emotion.ts';
+import { annotate } from './stages/annotate.ts';
+import { emitEvents, type EmitEventsStats } from './stages/emit-events.ts';
+import { writeVideo } from './stages/write-video.ts';
+import { releaseFrames } from './stages/release-frames.ts';
+import { AnnotatedVideoWriter } from './sinks/annotated-video-writer.ts';
+import type { EventSink } from './events/event-sink.ts';
+import type { FaceDetector } from './detectors/face-detector.ts';
+import type { EmotionClassifier } from './classifiers/emotion-classifier.ts';
+import type { VideoSource } from './sources/video-source.ts';
+import type { ClassificationsMsg, PipelineMsg, StreamEndMsg, StreamStartMsg } from './messages.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { RunStats, type RunSummary } from './run-stats.ts';
+
+export interface PipelineDeps {
+  detector: FaceDetector;
+  classifier: EmotionClassifier;
+  /** Event sinks (JSONL file, WebSocket broadcaster, ...): every event goes to each. */
+  sinks: EventSink[];
+  logger?: Logger;
+  /** Called for every processed frame (progress bars, tests). */
+  onFrame?: (msg: ClassificationsMsg) => void;
+  onStart?: (msg: StreamStartMsg) => void;
+  onDrop?: (drop: CaptureDrop) => void;
+}
+
+export interface PipelineRun {
+  /** Resolves when the stream has ended and every output is complete. */
+  done: Promise<RunSummary>;
+  /** Stops capture gracefully: in-flight frames finish, outputs are closed, stream-end says 'stopped'. */
+  stop(): void;
+}
+
+/**
+ * The embedded pipeline: capture -> detect-faces -> classify-emotion -> annotate -> emit-events
+ * -> write-video -> release-frames, one RxJS chain in one process. Frames are held once in an
+ * in-memory frame store; a flow gate of `maxInFlight` credits bounds memory and gives replay
+ * its no-drop backpressure (capture waits) and live sources their drop-oldest policy.
+ */
+export function runPipeline(config: PipelineConfig, deps: PipelineDeps): PipelineRun {
+  const logger = (deps.logger ?? silentLogger()).child({ camera: config.cameraId });
+  const frameStore = new InMemoryFrameStore();
+  const gate = new FlowGate(config.maxInFlight);
+  const stop = new AbortController();
+  const stats = new RunStats();
+  const eventStats: EmitEventsStats = { events: 0, conversionErrors: 0, sinkErrors: {} };
+  const source = toVideoSource(config.source);
+  const mode = config.mode ?? (source.type === 'file' ? 'replay' : 'live');
+  const graph: Observable<PipelineMsg> = captureFfmpeg({
+    source, cameraId: config.cameraId, frameStore, gate, mode, realtime: config.realtime, resize: config.resize, logger, signal: stop.signal,
+    onDrop: (d) => { stats.dropped(); deps.onDrop?.(d); },
+  }).pipe(
+    detectFaces({ detector: deps.detector, frameStore, concurrency: config.detector.concurrency, logger }),
+    classifyEmotion({ classifier: deps.classifier, frameStore, maxBatchFaces: config.classifier.maxBatchFaces, logger }),
+    // Drawing only matters when someone will see the frames.
+    config.output.annotatedVideo ? annotate({ frameStore, logger }) : identity,
+    emitEvents({ sinks: deps.sinks, logger, stats: eventStats }),
+    writeVideo({
+      frameStore, logger,
+      open: (start) => openVideo(config.output.annotatedVideo, start, logger),
+      onClosed: (_, frames) => stats.videoFrames(frames),
+    }),
+    tap((msg) => observe(msg, stats, deps)),
+    releaseFrames({ frameStore, gate }),
+  );
+  const done = lastValueFrom(defer(() => graph).pipe(finalize(() => logger.debug('pipeline finished'))), { defaultValue: undefined })
+    .then(() => stats.summary(eventStats));
+  return { done, stop: () => stop.abort() };
+}
+
+function observe(msg: PipelineMsg, stats: RunStats, deps: PipelineDeps): void {
+  if (msg.kind === 'stream-start') { stats.start(msg); deps.onStart?.(msg); }
+  if (msg.kind === 'classifications') { stats.frame(msg); deps.onFrame?.(msg); }
+  if (msg.kind === 'stream-end') stats.end(msg as StreamEndMsg);
+}
+
+/** No annotated output configured: frames are still annotated for the events' sake, not written. */
+async function openVideo(path: string | undefined, start: StreamStartMsg, logger: Logger) {
+  if (!path) return { write: async () => {}, close: async () => {}, framesWritten: 0 };
+  return AnnotatedVideoWriter.open({ outPath: path, width: start.width, height: start.height, fps: start.fps, logger });
+}
+
+function toVideoSource(source: PipelineConfig['source']): VideoSource {
+  switch (source.type) {
+    case 'file': return { type: 'file', path: source.path };
+    case 'webcam': return { type: 'webcam', device: source.device, width: source.width, height: source.height, fps: source.fps };
+    case 'rtsp': return { type: 'rtsp', url: source.url, transport: source.transport };
+  }
+}

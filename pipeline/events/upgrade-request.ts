@@ -1,0 +1,28 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Statuses the broadcaster answers an upgrade request with when it refuses it. */
+const REASONS = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' } as const;
+export type UpgradeRefusal = keyof typeof REASONS;
+
+/**
+ * The API token of an upgrade request: `Authorization: Bearer <token>` first, else `?token=`
+ * (browsers cannot set headers on a WebSocket). Undefined when neither is present.
+ */
+export function requestToken(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers.authorization;
+  const bearer = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  return bearer ?? (url.searchParams.get('token') || undefined);
+}
+
+/** Answers an upgrade request with a plain HTTP error and closes the socket. */
+export function refuseUpgrade(socket: Duplex, status: UpgradeRefusal, body: string): void {
+  const headers = [
+    `HTTP/1.1 ${status} ${REASONS[status]}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+  ];
+  if (status === 401) headers.push('WWW-Authenticate: Bearer');
+  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
+}

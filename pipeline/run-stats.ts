@@ -1,0 +1,103 @@
+import type { ClassificationsMsg, StreamEndMsg, StreamStartMsg, StageTimings } from './messages.ts';
+import type { EmitEventsStats } from './stages/emit-events.ts';
+
+export interface LatencyStats {
+  mean: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** What a finished run reports: counts, throughput, per-stage time and how the stream ended. */
+export interface RunSummary {
+  cameraId: string | null;
+  source: string | null;
+  width: number;
+  height: number;
+  sourceFps: number;
+  frames: number;
+  faces: number;
+  framesWithFaces: number;
+  faults: number;
+  dropped: number;
+  videoFrames: number | null;
+  events: number;
+  sinkErrors: Record<string, number>;
+  wallSeconds: number;
+  fps: number;
+  stageMs: Partial<Record<keyof StageTimings, LatencyStats>>;
+  /** Capture (frame read) to the end of the chain, milliseconds. */
+  latencyMs: LatencyStats | null;
+  labels: Record<string, number>;
+  end: { reason: StreamEndMsg['reason']; error?: StreamEndMsg['error'] } | null;
+}
+
+/** Accumulates a run's figures as messages pass the end of the chain. */
+export class RunStats {
+  private started = performance.now();
+  private startMsg: StreamStartMsg | null = null;
+  private endMsg: StreamEndMsg | null = null;
+  private frames = 0;
+  private faces = 0;
+  private withFaces = 0;
+  private faults = 0;
+  private drops = 0;
+  private written: number | null = null;
+  private readonly timings: Record<string, number[]> = {};
+  private readonly latencies: number[] = [];
+  private readonly labels: Record<string, number> = {};
+
+  start(msg: StreamStartMsg): void {
+    this.startMsg = msg;
+    this.started = performance.now();
+  }
+
+  frame(msg: ClassificationsMsg): void {
+    this.frames++;
+    this.faces += msg.faces.length;
+    if (msg.faces.length > 0) this.withFaces++;
+    if (msg.fault) this.faults++;
+    for (const [stage, ms] of Object.entries(msg.timings)) (this.timings[stage] ??= []).push(ms);
+    this.latencies.push(Date.now() - msg.meta.capturedAt);
+    for (const f of msg.faces) this.labels[f.label] = (this.labels[f.label] ?? 0) + 1;
+  }
+
+  end(msg: StreamEndMsg): void {
+    this.endMsg = msg;
+  }
+
+  dropped(): void {
+    this.drops++;
+  }
+
+  videoFrames(n: number): void {
+    this.written = n;
+  }
+
+  summary(events: EmitEventsStats): RunSummary {
+    const wall = (performance.now() - this.started) / 1000;
+    const s = this.startMsg;
+    return {
+      cameraId: s?.cameraId ?? null, source: s?.source ?? null, width: s?.width ?? 0, height: s?.height ?? 0, sourceFps: s?.fps ?? 0,
+      frames: this.frames, faces: this.faces, framesWithFaces: this.withFaces, faults: this.faults, dropped: this.drops,
+      videoFrames: this.written, events: events.events, sinkErrors: events.sinkErrors,
+      wallSeconds: round(wall), fps: round(this.frames / Math.max(wall, 1e-6)),
+      stageMs: Object.fromEntries(Object.entries(this.timings).map(([k, v]) => [k, latency(v)])),
+      latencyMs: this.latencies.length ? latency(this.latencies) : null,
+      labels: this.labels,
+      end: this.endMsg ? { reason: this.endMsg.reason, error: this.endMsg.error } : null,
+    };
+  }
+}
+
+/** Mean and percentiles (nearest rank) of a sample, in the sample's unit. */
+export function latency(values: number[]): LatencyStats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
+  return { mean: round(mean), p50: round(at(0.5)), p95: round(at(0.95)), max: round(sorted[sorted.length - 1] ?? 0) };
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { decodeArgs } from './decode-args.ts';
+import { parseFfmpegLogLine } from './ffmpeg-log-line.ts';
+import { FrameSplitter } from './frame-splitter.ts';
+import { spawnError } from './spawn-error.ts';
+import type { VideoSource } from './video-source.ts';
+
+/** One decoded frame: BGR24 pixels, its presentation time from the first frame, and when it was read. */
+export interface DecodedFrame {
+  pixels: Buffer;
+  /** Milliseconds from the first frame (microsecond precision), from the frame's own pts. */
+  ptsMs: number;
+  /** Epoch milliseconds at which the pixels were read from ffmpeg. */
+  capturedAt: number;
+}
+
+/** How decoding ended on its own (not by `stop()`). `error` is set when ffmpeg failed. */
+export interface DecoderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** ffmpeg's reason on one line, when it exited non-zero or logged an error after its last frame. */
+  error?: string;
+  /** Bytes of a cut-off frame at the end of stdout (0 normally). */
+  partialBytes: number;
+}
+
+export interface FfmpegDecoderOptions {
+  source: VideoSource;
+  width: number;
+  height: number;
+  /** Nominal rate, used only to extrapolate a frame whose pts ffmpeg did not report. */
+  fps: number;
+  binary: string;
+  onFrame: (frame: DecodedFrame) => void;
+  /** Called once, after the last frame, when ffmpeg ends by itself. */
+  onExit: (exit: DecoderExit) => void;
+}
+
+type DecoderProcess = ChildProcessByStdio<null, Readable, Readable>;
+
+/** How long a stopped ffmpeg gets to exit on SIGTERM (RTSP teardown) before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+
+/**
+ * Runs ffmpeg on a source and turns its output into frames: stdout is cut into BGR24 frames,
+ * stderr's showinfo lines give each frame's pts; the two are paired in order (stdout and
+ * stderr are separate pipes, so either may arrive first).
+ */
+export class FfmpegDecoder {
+  private readonly options: FfmpegDecoderOptions;
+  private readonly splitter: FrameSplitter;
+  private readonly pixels: Array<{ pixels: Buffer; capturedAt: number }> = [];
+  private readonly pts: Array<number | undefined> = [];
+  private timebase = { num: 1, den: 1 };
+  private originS?: number;
+  private lastPtsMs?: number;
+  private errorSinceFrame?: string;
+  private child?: DecoderProcess;
+  private stopped = false;
+  private spawned = false;
+
+  constructor(options: FfmpegDecoderOptions) {
+    this.options = options;
+    this.splitter = new FrameSplitter(options.width * options.height * 3);
+  }
+
+  /** The ffmpeg process id once started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Spawns ffmpeg. Rejects with ERR_FFMPEG_MISSING when it cannot start. */
+  start(): Promise<void> {
+    const { source, width, height, binary } = this.options;
+    const child = spawn(binary, decodeArgs(source, { width, height }), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+    createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => this.onStderr(line));
+    child.once('close', (code, signal) => this.onClose(code, signal));
+    return new Promise((resolve, reject) => {
+      child.once('spawn', () => {
+        this.spawned = true;
+        resolve();
+      });
+      child.once('error', (err) => reject(spawnError(err, binary)));
+    });
+  }
+
+  /** Stops reading stdout: ffmpeg blocks on its next write, so nothing piles up in memory. */
+  pause(): void {
+    this.child?.stdout.pause();
+  }
+
+  resume(): void {
+    this.child?.stdout.resume();
+  }
+
+  /** Kills ffmpeg and forgets unread frames; `onExit` is not called. Safe to call twice. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.pixels.length = 0;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    // Closing our end first makes a blocked write fail at once instead of waiting for the signal.
+    child.stdout.destroy();
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    child.once('exit', () => clearTimeout(force));
+  }
+
+  private onStdout(chunk: Buffer): void {
+    if (this.stopped) return;
+    const capturedAt = Date.now();
+    for (const pixels of this.splitter.push(chunk)) this.pixels.push({ pixels, capturedAt });
+    this.pair();
+  }
+
+  private onStderr(line: string): void {
+    const parsed = parseFfmpegLogLine(line);
+    if (parsed.type === 'frame') {
+      this.pts.push(parsed.pts);
+      this.errorSinceFrame = undefined;
+      this.pair();
+    } else if (parsed.type === 'timebase') {
+      this.timebase = { num: parsed.num, den: parsed.den };
+    } else if (parsed.type === 'error' && parsed.text !== 'Conversion failed!') {
+      this.errorSinceFrame = parsed.text;
+    }
+  }
+
+  private pair(): void {
+    while (!this.stopped && this.pixels.length > 0 && this.pts.length > 0) {
+      const next = this.pixels.shift()!;
+      this.options.onFrame({ ...next, ptsMs: this.toPtsMs(this.pts.shift()) });
+    }
+  }
+
+  private toPtsMs(pts: number | undefined): number {
+    if (pts === undefined) return this.extrapolated();
+    const seconds = (pts * this.timebase.num) / this.timebase.den;
+    this.originS ??= seconds;
+    this.lastPtsMs = Math.round((seconds - this.originS) * 1e6) / 1e3;
+    return this.lastPtsMs;
+  }
+
+  /** A frame without a pts (rare; some raw streams) is placed one nominal interval after the last. */
+  private extrapolated(): number {
+    this.lastPtsMs = this.lastPtsMs === undefined ? 0 : Math.round((this.lastPtsMs + 1000 / this.options.fps) * 1e3) / 1e3;
+    return this.lastPtsMs;
+  }
+
+  private onClose(code: number | null, signal: NodeJS.Signals | null): void {
+    // A process that never started was already reported by start()'s rejection.
+    if (this.stopped || !this.spawned) return;
+    // Every showinfo line has been read by now; frames still unpaired had no line at all.
+    while (this.pts.length < this.pixels.length) this.pts.push(undefined);
+    this.pair();
+    const failed = code !== 0 || this.errorSinceFrame !== undefined;
+    const error = failed ? (this.errorSinceFrame ?? `ffmpeg exited with ${signal ?? `code ${code}`}`) : undefined;
+    this.options.onExit({ code, signal, partialBytes: this.splitter.pendingBytes, ...(error ? { error } : {}) });
+  }
+}

@@ -1,0 +1,48 @@
+import { resolve } from 'node:path';
+import { createLogger } from '../../pipeline/logger.ts';
+import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { parseCommandArgs } from './parse-args.ts';
+
+const USAGE = `usage: emotion-stream evaluate --model <dir> --data <dir|csv> [options]
+  --model <dir>     model directory (model.json, weights.bin, metadata.json) or a model family folder
+  --data <path>     labelled data: Kaggle folders (e.g. fer2013/test), a FER+ split, fer2013.csv, or <class>/<image> folders
+  --usage <split>   PublicTest | PrivateTest | Training (fer2013.csv / Kaggle file-name prefixes)
+  --target <t>      majority | distribution (FER+)
+  --flip-tta        average each prediction with its horizontal mirror
+  --backend <b>     auto | tensorflow | wasm | cpu
+  --json            print one JSON object as the last line (accuracy, macro_f1, per-class recall, confusion, count)`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    model: { type: 'string' }, data: { type: 'string' }, usage: { type: 'string' }, target: { type: 'string' },
+    'flip-tta': { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' },
+  }, USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.model || !values.data) throw new EmotionStreamError('ERR_USAGE', `--model and --data are required\n${USAGE}`);
+  const usage = values.usage as 'Training' | 'PublicTest' | 'PrivateTest' | undefined;
+  if (usage && !['Training', 'PublicTest', 'PrivateTest'].includes(usage)) throw new EmotionStreamError('ERR_USAGE', `--usage must be PublicTest, PrivateTest or Training, got "${usage}"`);
+  const target = (values.target ?? 'majority') as 'majority' | 'distribution';
+  if (!['majority', 'distribution'].includes(target)) throw new EmotionStreamError('ERR_USAGE', `--target must be majority or distribution, got "${target}"`);
+  const logger = createLogger({ name: 'evaluate', level: values.json ? 'warn' : undefined });
+  const { evaluateModel } = await import('../../training/evaluate.ts');
+  const result = await evaluateModel({
+    modelDir: resolve(values.model), data: resolve(values.data), usage, target, flipTta: values['flip-tta'] === true,
+    backend: (values.backend ?? 'auto') as 'auto', logger,
+  });
+  if (!values.json) process.stdout.write(`${result.table}\n`);
+  const recall = Object.fromEntries(Object.entries(result.metrics.perClass).map(([k, v]) => [k, round(v.recall)]));
+  const summary = {
+    model: result.modelVersion, data: result.dataName, count: result.metrics.count, accuracy: round(result.metrics.accuracy),
+    macro_f1: round(result.metrics.macroF1), per_class_recall: recall, confusion: result.metrics.confusion,
+    skipped: result.skipped, seconds: round(result.seconds), flip_tta: values['flip-tta'] === true,
+  };
+  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return 0;
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}

@@ -1,0 +1,26 @@
+import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { loadPipelineConfig } from '../../config/load.ts';
+import { parseCommandArgs } from './parse-args.ts';
+import { PIPELINE_FLAGS, PIPELINE_FLAGS_USAGE, pipelineOverrides } from './pipeline-flags.ts';
+import { runWithProgress } from './run-with-progress.ts';
+
+const USAGE = `usage: emotion-stream live [--webcam <device>] [--rtsp <url>] [options]
+  Analyse a live camera until Ctrl-C (frames that cannot be processed in time are dropped, oldest first).
+  --webcam <device>         /dev/video0 on Linux (default), a device index/name on macOS (avfoundation) or Windows (dshow)
+  --rtsp <url>              an RTSP stream instead of a webcam
+  --rtsp-transport <t>      tcp (default) or udp
+${PIPELINE_FLAGS_USAGE}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { ...PIPELINE_FLAGS, webcam: { type: 'string' }, rtsp: { type: 'string' }, 'rtsp-transport': { type: 'string' } }, USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.webcam && values.rtsp) throw new EmotionStreamError('ERR_USAGE', `choose --webcam or --rtsp, not both\n${USAGE}`);
+  const source = values.rtsp
+    ? { type: 'rtsp', url: values.rtsp, transport: values['rtsp-transport'] ?? 'tcp' }
+    : { type: 'webcam', device: values.webcam ?? (process.platform === 'linux' ? '/dev/video0' : undefined) };
+  const config = loadPipelineConfig({ file: values.config, overrides: { ...pipelineOverrides(values), source, mode: 'live' } });
+  return runWithProgress(config, { json: values.json === true, explicitLogLevel: typeof values['log-level'] === 'string' });
+}

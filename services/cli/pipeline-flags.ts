@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { numberFlag } from './parse-args.ts';
+
+/** Flags shared by replay, live and demo, and how they map onto the config schema. */
+export const PIPELINE_FLAGS = {
+  config: { type: 'string' }, out: { type: 'string' }, events: { type: 'string' }, 'ws-port': { type: 'string' },
+  'ws-host': { type: 'string' }, 'camera-id': { type: 'string' }, model: { type: 'string' }, resize: { type: 'string' },
+  'detect-downscale': { type: 'string' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
+} as const;
+
+export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annotated video (box + "Label (93.1%)" per face)
+  --events <file.jsonl>     write one JSON event per processed frame (schema/events.v1.json)
+  --ws-port <n>             serve events on ws://127.0.0.1:<n>/events (0 = any free port)
+  --ws-host <ip>            interface for the WebSocket server (default 127.0.0.1)
+  --camera-id <id>          camera id in events (default cam0)
+  --model <dir>             emotion model directory (default: the shipped models/emotion)
+  --resize <W>x<H>          scale frames before analysis
+  --detect-downscale <px>   run face detection on a copy whose longer side is <px>
+  --max-in-flight <n>       frames in the pipeline at once (default 8)
+  --config <file.yaml>      a config file (see config/examples); flags override it
+  --json                    print the run summary as one JSON line on stdout
+  --log-level <level>       fatal|error|warn|info|debug (default warn for the CLI)`;
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** Config overrides from the shared flags (undefined entries leave the file's values alone). */
+export function pipelineOverrides(v: Values): Record<string, unknown> {
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const wsPort = str('ws-port');
+  return {
+    cameraId: str('camera-id'),
+    resize: str('resize') ? parseSize(str('resize')!) : undefined,
+    maxInFlight: str('max-in-flight') ? numberFlag(str('max-in-flight'), 'max-in-flight', 8, { integer: true, min: 1 }) : undefined,
+    detector: { downscaleTo: str('detect-downscale') ? numberFlag(str('detect-downscale'), 'detect-downscale', 0, { integer: true, min: 64 }) : undefined },
+    classifier: { modelDir: str('model') ? resolve(str('model')!) : undefined },
+    output: {
+      annotatedVideo: str('out') ? resolve(str('out')!) : undefined,
+      eventsJsonl: str('events') ? resolve(str('events')!) : undefined,
+      websocket: wsPort !== undefined ? { port: numberFlag(wsPort, 'ws-port', 0, { integer: true }), host: str('ws-host') } : undefined,
+    },
+    logLevel: str('log-level'),
+  };
+}
+
+function parseSize(value: string): { width: number; height: number } {
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  if (!m) throw new EmotionStreamError('ERR_USAGE', `--resize must look like 640x480, got "${value}"`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}

@@ -1,0 +1,50 @@
+import type { PipelineConfig } from '../../config/schema.ts';
+import { createLogger } from '../../pipeline/logger.ts';
+import { runPipelineService } from '../pipeline-service.ts';
+import type { RunSummary } from '../../pipeline/run-stats.ts';
+import { ProgressBar, formatDuration } from './progress-bar.ts';
+
+/**
+ * Runs the pipeline for a CLI command: a progress bar on a TTY (frames, fps, ETA), a short
+ * human summary on stderr, the summary as JSON on stdout with --json. Exit code 1 when the
+ * stream ended in error (e.g. a truncated file), after everything decodable was processed.
+ */
+export async function runWithProgress(config: PipelineConfig, options: { json: boolean; explicitLogLevel: boolean }): Promise<number> {
+  // The CLI shows a progress bar; routine info logs would only scroll it away.
+  const logger = createLogger({ name: 'emotion-stream', level: options.explicitLogLevel ? config.logLevel : 'warn' });
+  const bar = new ProgressBar();
+  let total = 0;
+  let frames = 0;
+  const started = Date.now();
+  const summary = await runPipelineService(config, {
+    logger,
+    onReady: ({ video, wsPort, modelVersion, backend }) => {
+      total = video?.frameCount ?? Math.round(((video?.durationMs ?? 0) / 1000) * (video?.fps ?? 0));
+      const ws = wsPort !== null ? `, events on ws://${config.output.websocket?.host}:${wsPort}${config.output.websocket?.path}` : '';
+      process.stderr.write(`emotion-stream: model ${modelVersion} on ${backend}${ws}\n`);
+    },
+    onFrame: (msg) => {
+      frames++;
+      const secs = (Date.now() - started) / 1000;
+      const fps = frames / Math.max(secs, 1e-3);
+      const eta = total > 0 ? formatDuration((total - frames) / fps) : '?';
+      bar.update(total > 0 ? frames / total : 0, `frame ${frames}${total ? `/${total}` : ''} ${fps.toFixed(1)} fps ETA ${eta} faces ${msg.faces.length}`);
+    },
+  });
+  bar.done();
+  printSummary(summary, config);
+  if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return summary.end?.reason === 'error' ? 1 : 0;
+}
+
+function printSummary(s: RunSummary, config: PipelineConfig): void {
+  const lines = [
+    `processed ${s.frames} frames in ${s.wallSeconds}s (${s.fps} fps), ${s.faces} faces in ${s.framesWithFaces} frames, ${s.dropped} dropped, ${s.faults} faults`,
+  ];
+  const labels = Object.entries(s.labels).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  if (labels) lines.push(`labels: ${labels}`);
+  if (config.output.annotatedVideo) lines.push(`annotated video: ${config.output.annotatedVideo} (${s.videoFrames} frames)`);
+  if (config.output.eventsJsonl) lines.push(`events: ${config.output.eventsJsonl} (${s.events} events)`);
+  if (s.end?.reason === 'error') lines.push(`stream ended with an error: ${s.end.error?.message} [${s.end.error?.code}]`);
+  process.stderr.write(`${lines.map((l) => `emotion-stream: ${l}`).join('\n')}\n`);
+}

@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+import { createLogger } from '../../pipeline/logger.ts';
+import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { parseCommandArgs, numberFlag } from './parse-args.ts';
+import { ProgressBar, formatDuration } from './progress-bar.ts';
+import { defaultTrainOptions, type TrainOptions } from '../../training/train-options.ts';
+import { ARCHITECTURES } from '../../training/architectures/architecture.ts';
+import type { BackendChoice } from '../../training/engine/backend.ts';
+
+const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
+  --data <path>         training data: Kaggle fer2013/train folders, a FER+ split, fer2013.csv or <class>/<image> folders
+  --val <path>          validation data (default: PublicTest half of <data>/../test)
+  --arch <name>         ${Object.keys(ARCHITECTURES).join(' | ')} (default vgg-lite)
+  --epochs <n>          (default 40)            --batch-size <n>   (default 64)
+  --lr <x>              peak Adam learning rate (default 0.002), cosine-decayed to --min-lr (default 0.00002)
+  --workers <n>         data-parallel worker threads (default: one per core)
+  --class-weights <m>   none | balanced | sqrt (default none)
+  --target <t>          majority | distribution (FER+ vote shares)
+  --no-augment          disable the notebook's ImageDataGenerator augmentation
+  --patience <n>        early stopping patience in epochs (default 10)
+  --seed <n>            (default 1)             --limit <n>  train on the first n images only
+  --backend <b>         auto | tensorflow | wasm | cpu (default auto: tfjs-node if installed, else wasm)
+  --run-dir <dir>       where checkpoints go (default runs/<time>-<arch>)
+  --resume <dir>        continue an interrupted run from its last checkpoint
+  --export <dir>        write the best model + metadata + report to this model directory when done`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    data: { type: 'string' }, val: { type: 'string' }, arch: { type: 'string' }, epochs: { type: 'string' },
+    'batch-size': { type: 'string' }, lr: { type: 'string' }, 'min-lr': { type: 'string' }, workers: { type: 'string' },
+    'class-weights': { type: 'string' }, target: { type: 'string' }, 'no-augment': { type: 'boolean' }, patience: { type: 'string' },
+    seed: { type: 'string' }, limit: { type: 'string' }, backend: { type: 'string' }, 'run-dir': { type: 'string' },
+    resume: { type: 'string' }, export: { type: 'string' },
+  }, USAGE);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const options = resolveOptions(values as Record<string, string | boolean | undefined>);
+  const logger = createLogger({ name: 'trainer' });
+  const bar = new ProgressBar();
+  const { trainAndExport } = await import('../../training/train-and-export.ts');
+  const result = await trainAndExport(options, {
+    logger,
+    exportDir: typeof values.export === 'string' ? resolve(values.export) : undefined,
+    onProgress: (p) => bar.update((p.epoch - 1 + p.batch / p.batches) / p.epochs,
+      `epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s ETA ${formatDuration(p.etaSeconds)}`),
+    onEpoch: (r) => {
+      bar.done();
+      process.stderr.write(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)} acc ${(r.accuracy * 100).toFixed(2)}% | val loss ${r.valLoss.toFixed(4)} val acc ${(r.valAccuracy * 100).toFixed(2)}% | lr ${r.learningRate.toExponential(2)} | ${r.imagesPerSec.toFixed(0)} img/s, ${formatDuration(r.seconds)}\n`);
+    },
+  });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return 0;
+}
+
+function resolveOptions(v: Record<string, string | boolean | undefined>): TrainOptions {
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  if (str('resume')) {
+    // Everything else comes from the checkpoint; --epochs may extend the run.
+    return { ...defaultTrainOptions({ data: '' }), runDir: resolve(str('resume')!), epochs: numberFlag(str('epochs'), 'epochs', 40, { integer: true, min: 1 }) };
+  }
+  if (!str('data')) throw new EmotionStreamError('ERR_USAGE', `--data is required\n${USAGE}`);
+  const choice = <T extends string>(k: string, allowed: readonly T[], fallback: T): T => {
+    const x = str(k) ?? fallback;
+    if (!allowed.includes(x as T)) throw new EmotionStreamError('ERR_USAGE', `--${k} must be one of ${allowed.join(', ')}, got "${x}"`);
+    return x as T;
+  };
+  const base = defaultTrainOptions({ data: resolve(str('data')!), arch: str('arch') });
+  return {
+    ...base,
+    valData: str('val') ? resolve(str('val')!) : undefined,
+    epochs: numberFlag(str('epochs'), 'epochs', base.epochs, { integer: true, min: 1 }),
+    batchSize: numberFlag(str('batch-size'), 'batch-size', base.batchSize, { integer: true, min: 1 }),
+    learningRate: numberFlag(str('lr'), 'lr', base.learningRate),
+    minLearningRate: numberFlag(str('min-lr'), 'min-lr', base.minLearningRate),
+    workers: numberFlag(str('workers'), 'workers', base.workers, { integer: true, min: 1 }),
+    classWeights: choice('class-weights', ['none', 'balanced', 'sqrt'] as const, 'none'),
+    target: choice('target', ['majority', 'distribution'] as const, 'majority'),
+    augment: v['no-augment'] !== true,
+    patience: numberFlag(str('patience'), 'patience', base.patience, { integer: true, min: 1 }),
+    seed: numberFlag(str('seed'), 'seed', base.seed, { integer: true }),
+    limit: str('limit') ? numberFlag(str('limit'), 'limit', 0, { integer: true, min: 1 }) : undefined,
+    backend: choice<BackendChoice>('backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const, 'auto'),
+    runDir: str('run-dir') ? resolve(str('run-dir')!) : resolve(base.runDir),
+  };
+}

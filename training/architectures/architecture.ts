@@ -1,0 +1,29 @@
+import type * as tf from '@tensorflow/tfjs';
+import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { seedCnn } from './seed-cnn.ts';
+import { vggLite } from './vgg-lite.ts';
+
+export interface ArchitectureOptions {
+  /** Side of the square grayscale input (48 for FER2013). */
+  inputSize: number;
+  classes: number;
+}
+
+/** Architectures by name: the explicit list users pick from with `--arch`. */
+export const ARCHITECTURES = {
+  seed: seedCnn,
+  'vgg-lite': vggLite,
+} as const;
+
+export type ArchitectureName = keyof typeof ARCHITECTURES;
+
+export function isArchitectureName(name: string): name is ArchitectureName {
+  return Object.hasOwn(ARCHITECTURES, name);
+}
+
+export function buildArchitecture(name: string, options: ArchitectureOptions): tf.LayersModel {
+  if (!isArchitectureName(name)) {
+    throw new EmotionStreamError('ERR_USAGE', `unknown architecture "${name}" (choose one of: ${Object.keys(ARCHITECTURES).join(', ')})`);
+  }
+  return ARCHITECTURES[name](options);
+}

@@ -1,0 +1,86 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmotionStreamError } from '../pipeline/errors.ts';
+import type { EpochRecord } from './evaluation-result.ts';
+
+type OptimizerState = { name: string; shape: number[]; data: Float32Array }[];
+
+/** Everything needed to continue a run exactly where its last finished epoch left it. */
+export interface TrainState {
+  version: 1;
+  /** The run's resolved options (JSON), so --resume needs no other flags. */
+  options: Record<string, unknown>;
+  /** Epochs completed (the next epoch to run is this number). */
+  epochsDone: number;
+  history: EpochRecord[];
+  best: { epoch: number; valAccuracy: number } | null;
+  /** Seconds of training across all sessions of this run. */
+  trainSeconds: number;
+  startedAt: string;
+}
+
+export interface Checkpoint {
+  state: TrainState;
+  weights: Float32Array[];
+  optimizer: OptimizerState;
+}
+
+const CURRENT = 'checkpoint';
+
+/**
+ * Writes the checkpoint into a fresh folder and swaps it in with renames, so a process killed
+ * at any moment (kill -9 mid-write included) leaves either the previous or the new checkpoint.
+ */
+export async function saveCheckpoint(runDir: string, ckpt: Checkpoint): Promise<void> {
+  const tmp = join(runDir, `${CURRENT}.tmp`);
+  const old = join(runDir, `${CURRENT}.old`);
+  const cur = join(runDir, CURRENT);
+  try {
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    await writeFile(join(tmp, 'weights.bin'), packArrays(ckpt.weights));
+    await writeFile(join(tmp, 'optimizer.bin'), packArrays(ckpt.optimizer.map((o) => o.data)));
+    const meta = { state: ckpt.state, weightSizes: ckpt.weights.map((w) => w.length), optimizer: ckpt.optimizer.map((o) => ({ name: o.name, shape: o.shape })) };
+    await writeFile(join(tmp, 'checkpoint.json'), JSON.stringify(meta, null, 1));
+    await rm(old, { recursive: true, force: true });
+    if (existsSync(cur)) await rename(cur, old);
+    await rename(tmp, cur);
+    await rm(old, { recursive: true, force: true });
+  } catch (cause) {
+    throw new EmotionStreamError('ERR_CHECKPOINT', `cannot write checkpoint in ${runDir}`, { cause, context: { runDir } });
+  }
+}
+
+/** Loads the latest complete checkpoint of a run, or null when the run has none yet. */
+export async function loadCheckpoint(runDir: string): Promise<Checkpoint | null> {
+  const dir = [join(runDir, CURRENT), join(runDir, `${CURRENT}.old`)].find((d) => existsSync(join(d, 'checkpoint.json')));
+  if (!dir) return null;
+  try {
+    const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as {
+      state: TrainState; weightSizes: number[]; optimizer: { name: string; shape: number[] }[];
+    };
+    const weights = unpackArrays(await readFile(join(dir, 'weights.bin')), meta.weightSizes);
+    const optSizes = meta.optimizer.map((o) => o.shape.reduce((a, b) => a * b, 1));
+    const optData = unpackArrays(await readFile(join(dir, 'optimizer.bin')), optSizes);
+    return { state: meta.state, weights, optimizer: meta.optimizer.map((o, i) => ({ ...o, data: optData[i] })) };
+  } catch (cause) {
+    throw new EmotionStreamError('ERR_CHECKPOINT', `checkpoint in ${dir} is unreadable: ${(cause as Error).message}`, { cause, context: { dir } });
+  }
+}
+
+function packArrays(arrays: Float32Array[]): Buffer {
+  return Buffer.concat(arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+}
+
+function unpackArrays(buf: Buffer, sizes: number[]): Float32Array[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (buf.byteLength !== total * 4) throw new Error(`expected ${total * 4} bytes, found ${buf.byteLength}`);
+  const out: Float32Array[] = [];
+  let offset = 0;
+  for (const n of sizes) {
+    out.push(new Float32Array(buf.buffer.slice(buf.byteOffset + offset * 4, buf.byteOffset + (offset + n) * 4)));
+    offset += n;
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+import * as tf from '@tensorflow/tfjs';
+import { asPair, convPadding, type PadAttr } from './conv-padding.ts';
+
+/**
+ * Gradients the tfjs wasm backend lacks (or computes slowly), supplied through tfjs's public
+ * registerKernel / registerGradient API. Each is built from forward ops the wasm backend runs
+ * fast (conv2d with dilation on transposed tensors, broadcasting arithmetic), and each is
+ * checked against the cpu backend's stock gradients in test/training/engine.
+ *
+ * The math is in ../shared/BENCHMARKS.md: the filter gradient is a conv of the input with the
+ * output gradient as the filter (dilation = forward stride); the stride-1 input gradient is a
+ * conv of dy with the flipped, channel-swapped filter.
+ */
+
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+};
+
+function assertNhwc(attrs: ConvAttrs, kernel: string): void {
+  if (attrs.dataFormat && attrs.dataFormat !== 'NHWC' && attrs.dataFormat !== 'channelsLast') {
+    throw new Error(`${kernel}: only NHWC is supported on wasm, got ${attrs.dataFormat}`);
+  }
+}
+
+/** dW[kh,kw,ci,co] = sum_{b,oh,ow} xpad[b, oh*s+kh, ow*s+kw, ci] * dy[b,oh,ow,co]. */
+export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], attrs: ConvAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = [filterShape[0], filterShape[1]];
+    const strides = asPair(attrs.strides);
+    const p = convPadding(attrs.pad, [x.shape[1], x.shape[2]], [kh, kw], { strides });
+    const xPad = tf.pad(x, [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]]);
+    const xT = tf.transpose(xPad, [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, Hp, Wp, B]
+    const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [OH, OW, B, Cout]
+    const full = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', strides); // [Cin, >=KH, >=KW, Cout]
+    const cut = tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
+    return tf.transpose(cut, [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}
+
+/** Input gradient of a stride-1 conv: a 'full' correlation of dy with the flipped filter. */
+export function conv2dInputGradStride1(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: number[], attrs: ConvAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = [filter.shape[0], filter.shape[1]];
+    const p = convPadding(attrs.pad, [inputShape[1], inputShape[2]], [kh, kw], { strides: [1, 1] });
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const padded = tf.pad(dy, [[0, 0], [kh - 1 - p.top, kh - 1 - p.bottom], [kw - 1 - p.left, kw - 1 - p.right], [0, 0]]);
+    return tf.conv2d(padded, flipped, 1, 'valid');
+  });
+}
+
+type RefCounting = { incRef(dataId: object): void };
+
+/**
+ * Runs `build` inside a kernel and hands its result to the engine as the kernel's output:
+ * the data gets one more reference before our Tensor object is disposed, so the engine's
+ * output tensor owns the data alone and nothing leaks.
+ */
+function asKernelOutput(backend: unknown, build: () => tf.Tensor): tf.TensorInfo {
+  const out = build();
+  (backend as RefCounting).incRef(out.dataId);
+  const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
+  out.dispose();
+  return info;
+}
+
+function registerConvKernels(backendName: string): void {
+  const original = tf.getKernel('Conv2DBackpropInput', backendName);
+  if (tf.getKernel('Conv2DBackpropFilter', backendName)) return; // already done (or native)
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
+      assertNhwc(a, 'Conv2DBackpropFilter');
+      const { x, dy } = inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
+      return asKernelOutput(backend, () => conv2dFilterGrad(x, dy, a.filterShape, a));
+    },
+  });
+  if (original) tf.unregisterKernel('Conv2DBackpropInput', backendName);
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropInput',
+    backendName,
+    kernelFunc: (args) => {
+      const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+      assertNhwc(a, 'Conv2DBackpropInput');
+      const strides = asPair(a.strides);
+      // wasm's own kernel is ~10x slower at stride 1; keep it for strided convs.
+      if ((strides[0] !== 1 || strides[1] !== 1) && original) return original.kernelFunc(args) as tf.TensorInfo;
+      if (strides[0] !== 1 || strides[1] !== 1) throw new Error('Conv2DBackpropInput: strided input gradient unavailable on this backend');
+      const { dy, filter } = args.inputs as unknown as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+      return asKernelOutput(args.backend, () => conv2dInputGradStride1(dy, filter, a.inputShape, a));
+    },
+  });
+}
+
+/** Sum over every axis but the last (the channel axis), reshaped like `like`. */
+function channelSum(t: tf.Tensor, like: tf.Tensor): tf.Tensor {
+  const axes = [...Array(t.rank - 1).keys()];
+  return tf.reshape(tf.sum(t, axes), like.shape);
+}
+
+/**
+ * FusedBatchNorm: the stock gradient tiles rsqrt(var) to the activation's full shape and
+ * wasm's Tile is slow; broadcasting plus per-channel reductions is far cheaper.
+ */
+function registerBatchNormGradient(): void {
+  tf.registerGradient({
+    kernelName: 'FusedBatchNorm',
+    inputsToSave: ['x', 'mean', 'variance', 'scale'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const g = dy as tf.Tensor;
+      const [x, mean, variance, scale] = saved;
+      const eps = (attrs.varianceEpsilon as number) ?? 0.001;
+      const s = scale ?? tf.scalar(1);
+      const rstd = () => tf.rsqrt(tf.add(variance, eps));
+      const grads: Record<string, () => tf.Tensor> = {
+        x: () => tf.mul(g, tf.mul(s, rstd())),
+        mean: () => channelSum(tf.neg(tf.mul(g, tf.mul(s, rstd()))), mean),
+        variance: () => {
+          const centered = tf.sub(x, mean);
+          const k = tf.mul(s, tf.mul(-0.5, tf.pow(tf.add(variance, eps), -1.5)));
+          return channelSum(tf.mul(tf.mul(g, centered), k), variance);
+        },
+        offset: () => channelSum(g, mean),
+      };
+      if (scale) grads.scale = () => channelSum(tf.mul(tf.mul(g, tf.sub(x, mean)), rstd()), scale);
+      return grads;
+    },
+  });
+}
+
+/**
+ * MaxPool 2x2 stride 2 (even sizes, or 'valid' padding): the gradient goes where the input equals the pooled max,
+ * computed with broadcasting instead of MaxPoolGrad (which on tfjs 4.22 wasm also misroutes
+ * windows without a positive value). Other shapes fall back to the backend's MaxPoolGrad.
+ */
+function registerMaxPoolGradient(): void {
+  tf.registerGradient({
+    kernelName: 'MaxPool',
+    inputsToSave: ['x'],
+    outputsToSave: [true],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const g = dy as tf.Tensor4D;
+      const [x, y] = saved as tf.Tensor4D[];
+      const f = asPair(attrs.filterSize as number | [number, number]);
+      const st = asPair(attrs.strides as number | [number, number]);
+      const [b, h, w, c] = x.shape;
+      const evenOrValid = (h % 2 === 0 && w % 2 === 0) || attrs.pad === 'valid';
+      const simple = f[0] === 2 && f[1] === 2 && st[0] === 2 && st[1] === 2 && evenOrValid;
+      if (!simple) {
+        return { x: () => tf.engine().runKernel('MaxPoolGrad', { dy: g, input: x, output: y }, attrs) as tf.Tensor };
+      }
+      return {
+        x: () => {
+          // 'valid' pooling ignores a trailing odd row/column: it gets zero gradient.
+          const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
+          const xe = h % 2 || w % 2 ? tf.slice(x, [0, 0, 0, 0], [b, oh * 2, ow * 2, c]) : x;
+          const x6 = tf.reshape(xe, [b, oh, 2, ow, 2, c]);
+          const y6 = tf.reshape(y, [b, oh, 1, ow, 1, c]);
+          const g6 = tf.reshape(g, [b, oh, 1, ow, 1, c]);
+          const dx = tf.reshape(tf.mul(tf.cast(tf.equal(x6, y6), 'float32'), g6), [b, oh * 2, ow * 2, c]);
+          return h % 2 || w % 2 ? tf.pad(dx, [[0, 0], [0, h - oh * 2], [0, w - ow * 2], [0, 0]]) : dx;
+        },
+      };
+    },
+  });
+}
+
+let gradientsRegistered = false;
+
+/**
+ * Registers the missing convolution backprop kernels on `backendName` and the cheaper
+ * BatchNorm / MaxPool gradients (these apply to every backend: they are exact). Idempotent.
+ */
+export function registerTrainingGradients(backendName = 'wasm'): void {
+  registerConvKernels(backendName);
+  if (gradientsRegistered) return;
+  registerBatchNormGradient();
+  registerMaxPoolGradient();
+  gradientsRegistered = true;
+}

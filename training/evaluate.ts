@@ -1,0 +1,47 @@
+import type { Logger } from '../pipeline/logger.ts';
+import { silentLogger } from '../pipeline/logger.ts';
+import { initBackend, type BackendChoice } from './engine/backend.ts';
+import { loadDataset } from './datasets/load-dataset.ts';
+import { resolveModelDir } from './registry/model-registry.ts';
+import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
+import { predictDataset } from './predict-dataset.ts';
+import { computeMetrics } from './metrics/classification-metrics.ts';
+import { argmaxRows } from './metrics/argmax-rows.ts';
+import { formatMetricsTable } from './metrics/format-metrics-table.ts';
+import type { EvaluationMetrics } from './evaluation-result.ts';
+
+export interface EvaluateOptions {
+  modelDir: string;
+  data: string;
+  usage?: 'Training' | 'PublicTest' | 'PrivateTest';
+  target?: 'majority' | 'distribution';
+  flipTta?: boolean;
+  backend?: BackendChoice;
+  logger?: Logger;
+}
+
+export interface EvaluateResult {
+  modelVersion: string;
+  dataName: string;
+  metrics: EvaluationMetrics;
+  table: string;
+  skipped: number;
+  seconds: number;
+}
+
+/** Evaluates a model directory on any labelled dataset form loadDataset accepts. */
+export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateResult> {
+  const logger = options.logger ?? silentLogger();
+  const backend = await initBackend(options.backend ?? 'auto');
+  const dir = resolveModelDir(options.modelDir);
+  // Loading through the classifier applies the same checks the pipeline does.
+  const classifier = await TfjsEmotionClassifier.load(dir);
+  const ds = await loadDataset(options.data, { usage: options.usage, target: options.target, logger });
+  const started = performance.now();
+  const probs = predictDataset(classifier.model, ds, { flipTta: options.flipTta });
+  const seconds = (performance.now() - started) / 1000;
+  const metrics = computeMetrics(ds.labels, argmaxRows(probs, ds.classes.length), ds.classes);
+  logger.info({ backend, model: classifier.version, count: ds.count, accuracy: metrics.accuracy, seconds }, 'evaluated');
+  classifier.dispose();
+  return { modelVersion: classifier.version, dataName: ds.name, metrics, table: formatMetricsTable(metrics), skipped: ds.skipped.length, seconds };
+}

@@ -1,0 +1,32 @@
+import type { Emotion } from '../pipeline/messages.ts';
+import type { EvaluationMetrics } from './evaluation-result.ts';
+
+/**
+ * metadata.json of a model directory: what the classifier checks at load time (classes, input
+ * geometry, preprocessing) and what users read (training data, test metrics).
+ */
+export interface ModelMetadata {
+  name: string;
+  version: string;
+  architecture: string;
+  parameters: number;
+  classes: Emotion[];
+  input: { size: number; channels: 1; preprocessing: string };
+  training: {
+    data: string;
+    validation: string;
+    epochs: number;
+    bestEpoch: number | null;
+    backend: string;
+    workers: number;
+    durationSeconds: number;
+    imagesPerSec: number;
+    augmentation: Record<string, unknown> | null;
+    optimizer: Record<string, unknown>;
+  };
+  /** Test metrics by set name (e.g. "fer2013-test", "private-test", "public-test", "fer2013-test-flip-tta"). */
+  metrics: Record<string, Omit<EvaluationMetrics, 'confusion' | 'perClass'> & { perClassRecall: Partial<Record<Emotion, number>> }>;
+  createdAt: string;
+}
+
+export const PREPROCESSING = 'BGR->gray, crop face box, resize to 48x48 (bilinear), divide by 255';

@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmotionStreamError } from '../../pipeline/errors.ts';
+
+/**
+ * Reads and writes tfjs layers models as a directory (model.json + weights.bin), the format
+ * tf.loadLayersModel reads in the browser too. Written without tfjs-node's file:// handler so
+ * it works on every backend.
+ */
+export async function saveModelDir(model: tf.LayersModel, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const weightData = artifacts.weightData as ArrayBuffer;
+    const modelJson = {
+      format: 'layers-model',
+      generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+      convertedBy: null,
+      modelTopology: artifacts.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    };
+    await atomicWrite(join(dir, 'weights.bin'), Buffer.from(weightData));
+    await atomicWrite(join(dir, 'model.json'), JSON.stringify(modelJson));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+}
+
+/** Loads a model directory; missing or corrupt files become ERR_MODEL_LOAD naming the file. */
+export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
+  const jsonPath = join(dir, 'model.json');
+  if (!existsSync(jsonPath)) throw new EmotionStreamError('ERR_MODEL_LOAD', `model directory ${dir} has no model.json`, { context: { dir } });
+  let modelJson: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  try {
+    modelJson = JSON.parse(await readFile(jsonPath, 'utf8'));
+  } catch (cause) {
+    throw new EmotionStreamError('ERR_MODEL_LOAD', `${jsonPath} is not valid JSON`, { cause, context: { dir } });
+  }
+  if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
+    throw new EmotionStreamError('ERR_MODEL_LOAD', `${jsonPath} is not a tfjs layers model (no modelTopology/weightsManifest)`, { context: { dir } });
+  }
+  const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
+  const buffers = await Promise.all(modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => readWeights(join(dir, p))));
+  const weightData = Buffer.concat(buffers);
+  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (weightData.byteLength !== expected) {
+    throw new EmotionStreamError('ERR_MODEL_LOAD', `weights in ${dir} hold ${weightData.byteLength} bytes, model.json expects ${expected} (truncated or mismatched files)`, { context: { dir } });
+  }
+  try {
+    const ab = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength);
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData: ab }));
+  } catch (cause) {
+    throw new EmotionStreamError('ERR_MODEL_LOAD', `cannot build the model in ${dir}: ${(cause as Error).message}`, { cause, context: { dir } });
+  }
+}
+
+async function readWeights(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    throw new EmotionStreamError('ERR_MODEL_LOAD', `weights file ${path} cannot be read`, { cause, context: { path } });
+  }
+}
+
+/** Writes via a temp file and rename, so a crash never leaves a half-written file behind. */
+export async function atomicWrite(path: string, data: string | Buffer): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

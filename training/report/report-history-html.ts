@@ -1,0 +1,71 @@
+import type { EpochRecord } from '../evaluation-result.ts';
+import { escapeXml } from './escape-xml.ts';
+import { reportFormat as fmt } from './report-format.ts';
+import { svgImageTag } from './svg-image-tag.ts';
+import { renderLineChart } from './svg-line-chart.ts';
+
+/**
+ * The HTML section with the notebook's two plots, "Model Accuracy" and "Model Loss" (train vs
+ * validation per epoch) as embedded SVG images, the best validation epoch, and the full per-epoch
+ * log in a collapsed table. An empty history (a model evaluated without its training log) renders
+ * a short "no training history" note instead.
+ */
+export function renderHistorySection(history: readonly EpochRecord[]): string {
+  if (history.length === 0) {
+    return '<section class="history">\n<h2>Training curves</h2>\n<p class="empty">no training history</p>\n</section>';
+  }
+  const epochs = history.map((r) => r.epoch);
+  const accuracy = renderLineChart({
+    title: 'Model Accuracy',
+    xLabel: 'Epoch',
+    yLabel: 'Accuracy',
+    x: epochs,
+    series: [{ name: 'Train', values: history.map((r) => r.accuracy) }, { name: 'Validation', values: history.map((r) => r.valAccuracy) }],
+    // Tick decimals are for fractions; as percentages two of them move in front of the point.
+    formatY: (v, decimals) => `${(v * 100).toFixed(Math.max(0, decimals - 2))}%`,
+  });
+  const loss = renderLineChart({
+    title: 'Model Loss',
+    xLabel: 'Epoch',
+    yLabel: 'Loss',
+    x: epochs,
+    series: [{ name: 'Train', values: history.map((r) => r.loss) }, { name: 'Validation', values: history.map((r) => r.valLoss) }],
+  });
+  return [
+    '<section class="history">',
+    '<h2>Training curves</h2>',
+    bestEpoch(history),
+    `<div class="curves"><figure>${svgImageTag(accuracy, 'Model accuracy per epoch, train and validation')}</figure>`,
+    `<figure>${svgImageTag(loss, 'Model loss per epoch, train and validation')}</figure></div>`,
+    epochTable(history),
+    '</section>',
+  ].join('\n');
+}
+
+function bestEpoch(history: readonly EpochRecord[]): string {
+  const scored = history.filter((r) => Number.isFinite(r.valAccuracy));
+  if (scored.length === 0) return '<p>No validation accuracy was recorded.</p>';
+  const best = scored.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
+  return `<p>Best validation accuracy <b>${fmt.percent(best.valAccuracy, 2)}</b> at epoch ${fmt.count(best.epoch)} of ${fmt.count(history.length)}.</p>`;
+}
+
+function epochTable(history: readonly EpochRecord[]): string {
+  const head = ['epoch', 'loss', 'accuracy', 'val loss', 'val accuracy', 'learning rate', 'seconds', 'images/s'];
+  const rows = history.map((r) => {
+    const cells = [
+      fmt.count(r.epoch), fmt.number(r.loss, 4), fmt.percent(r.accuracy, 2), fmt.number(r.valLoss, 4),
+      fmt.percent(r.valAccuracy, 2), Number.isFinite(r.learningRate) ? r.learningRate.toExponential(2) : '–',
+      fmt.number(r.seconds, 1), fmt.count(r.imagesPerSec),
+    ];
+    return `<tr>${cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`;
+  });
+  return [
+    '<details>',
+    `<summary>Per-epoch log (${fmt.count(history.length)} epochs)</summary>`,
+    '<table class="epochs">',
+    `<thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead>`,
+    `<tbody>\n${rows.join('\n')}\n</tbody>`,
+    '</table>',
+    '</details>',
+  ].join('\n');
+}

@@ -1,0 +1,87 @@
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { train, type TrainHooks } from './train.ts';
+import type { TrainOptions } from './train-options.ts';
+import { loadDataset } from './datasets/load-dataset.ts';
+import { privateTest, publicTest } from './datasets/split-filter.ts';
+import type { FaceDataset } from './datasets/face-dataset.ts';
+import { predictDataset } from './predict-dataset.ts';
+import { computeMetrics } from './metrics/classification-metrics.ts';
+import { argmaxRows } from './metrics/argmax-rows.ts';
+import { saveModelDir } from './registry/model-files.ts';
+import { writeTrainingReport } from './report/training-report.ts';
+import { NOTEBOOK_AUGMENTATION } from './engine/batch-builder.ts';
+import { PREPROCESSING, type ModelMetadata } from './model-metadata.ts';
+import type { EvaluationMetrics } from './evaluation-result.ts';
+
+export interface EvaluationSet {
+  name: string;
+  metrics: EvaluationMetrics;
+}
+
+/** Metrics of `model` on a test set, its PrivateTest/PublicTest halves when present, and with flip TTA. */
+export function evaluateSets(model: tf.LayersModel, test: FaceDataset, label: string): EvaluationSet[] {
+  const sets: EvaluationSet[] = [];
+  const run = (name: string, ds: FaceDataset, flipTta = false) => {
+    if (ds.count === 0) return;
+    const probs = predictDataset(model, ds, { flipTta });
+    sets.push({ name, metrics: computeMetrics(ds.labels, argmaxRows(probs, ds.classes.length), ds.classes) });
+  };
+  run(`${label} (${test.count})`, test);
+  run('PrivateTest', privateTest(test));
+  run('PublicTest', publicTest(test));
+  run(`${label} with flip TTA`, test, true);
+  return sets;
+}
+
+/**
+ * Trains (or resumes), then evaluates the best epoch's model on the test data and writes a
+ * model directory: model.json + weights.bin + metadata.json + report.json + report.html.
+ */
+export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & { exportDir?: string; testData?: string; version?: string }): Promise<Record<string, unknown>> {
+  const result = await train(options, hooks);
+  const opts = result.state.options as unknown as TrainOptions;
+  const testPath = hooks.testData ?? opts.valData ?? join(dirname(resolve(opts.data)), 'test');
+  const test = existsSync(testPath) ? await loadDataset(testPath, { logger: hooks.logger }) : result.val;
+  const evaluations = evaluateSets(result.model, test, existsSync(testPath) ? 'test' : 'validation');
+  const outDir = hooks.exportDir ?? join(result.runDir, 'model');
+  await mkdir(outDir, { recursive: true });
+  await saveModelDir(result.model, outDir);
+  const history = result.state.history;
+  const imagesPerSec = history.length ? history.reduce((a, h) => a + h.imagesPerSec, 0) / history.length : 0;
+  const metadata: ModelMetadata = {
+    name: 'emotion',
+    version: hooks.version ?? new Date().toISOString().slice(0, 10),
+    architecture: opts.arch,
+    parameters: result.model.countParams(),
+    classes: [...result.train.classes],
+    input: { size: result.train.size, channels: 1, preprocessing: PREPROCESSING },
+    training: {
+      data: opts.data, validation: result.val.name, epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch ?? null,
+      backend: result.backend, workers: opts.workers, durationSeconds: Math.round(result.state.trainSeconds), imagesPerSec: Math.round(imagesPerSec),
+      augmentation: opts.augment ? { ...NOTEBOOK_AUGMENTATION } : null,
+      optimizer: { name: 'adam', learningRate: opts.learningRate, minLearningRate: opts.minLearningRate, schedule: 'warmup+cosine', batchSize: opts.batchSize, classWeights: opts.classWeights },
+    },
+    metrics: Object.fromEntries(evaluations.map((e) => [e.name, {
+      count: e.metrics.count, accuracy: e.metrics.accuracy, macroF1: e.metrics.macroF1,
+      perClassRecall: Object.fromEntries(Object.entries(e.metrics.perClass).map(([k, v]) => [k, v.recall])),
+    }])),
+    createdAt: new Date().toISOString(),
+  };
+  await writeFile(join(outDir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+  await writeTrainingReport(outDir, {
+    model: { name: metadata.name, version: metadata.version, architecture: opts.arch, parameters: metadata.parameters },
+    training: {
+      dataset: opts.data, backend: result.backend, workers: opts.workers, epochs: result.state.epochsDone,
+      durationSeconds: metadata.training.durationSeconds, imagesPerSec: metadata.training.imagesPerSec,
+      augmentation: metadata.training.augmentation ?? {}, optimizer: metadata.training.optimizer,
+      startedAt: result.state.startedAt, finishedAt: new Date().toISOString(),
+    },
+    history,
+    evaluations,
+  });
+  if (hooks.exportDir && resolve(hooks.exportDir) !== resolve(join(result.runDir, 'model'))) await cp(outDir, join(result.runDir, 'model'), { recursive: true });
+  return { runDir: result.runDir, modelDir: outDir, epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch, metrics: metadata.metrics };
+}

@@ -1,0 +1,49 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { BackendChoice } from './engine/backend.ts';
+
+/** Everything a training run is configured by. Stored in the run's checkpoint for --resume. */
+export interface TrainOptions {
+  /** Training data: any dataset form loadDataset accepts. */
+  data: string;
+  /** Validation data (default: the PublicTest half of `<data>/../test` when it exists). */
+  valData?: string;
+  target: 'majority' | 'distribution';
+  arch: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  minLearningRate: number;
+  warmupEpochs: number;
+  workers: number;
+  augment: boolean;
+  classWeights: 'none' | 'balanced' | 'sqrt';
+  /** Stop when validation accuracy has not improved for this many epochs. */
+  patience: number;
+  seed: number;
+  runDir: string;
+  backend: BackendChoice;
+  /** Use only the first N training images (quick runs, tests). */
+  limit?: number;
+}
+
+export function defaultTrainOptions(overrides: Partial<TrainOptions> & { data: string }): TrainOptions {
+  const arch = overrides.arch ?? 'vgg-lite';
+  return {
+    target: 'majority',
+    arch,
+    epochs: 40,
+    batchSize: 64,
+    learningRate: 2e-3,
+    minLearningRate: 2e-5,
+    warmupEpochs: 1,
+    workers: Math.max(1, Math.min(availableParallelism(), 8)),
+    augment: true,
+    classWeights: 'none',
+    patience: 10,
+    seed: 1,
+    runDir: join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${arch}`),
+    backend: 'auto',
+    ...overrides,
+  };
+}

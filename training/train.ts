@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from '../pipeline/logger.ts';
+import { silentLogger } from '../pipeline/logger.ts';
+import { EmotionStreamError } from '../pipeline/errors.ts';
+import { initBackend } from './engine/backend.ts';
+import { DataParallelTrainer } from './engine/data-parallel.ts';
+import { learningRateAt } from './engine/lr-schedule.ts';
+import { seededPermutation } from './engine/seeded-shuffle.ts';
+import { NOTEBOOK_AUGMENTATION } from './engine/batch-builder.ts';
+import { buildArchitecture } from './architectures/architecture.ts';
+import { loadDataset } from './datasets/load-dataset.ts';
+import { filterDataset, publicTest } from './datasets/split-filter.ts';
+import type { FaceDataset } from './datasets/face-dataset.ts';
+import { classWeightsFor } from './class-weights.ts';
+import { crossEntropy, predictDataset } from './predict-dataset.ts';
+import { computeMetrics } from './metrics/classification-metrics.ts';
+import { argmaxRows } from './metrics/argmax-rows.ts';
+import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
+import { saveModelDir } from './registry/model-files.ts';
+import type { EpochRecord } from './evaluation-result.ts';
+import type { TrainOptions } from './train-options.ts';
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSec: number;
+  etaSeconds: number;
+}
+
+export interface TrainHooks {
+  logger?: Logger;
+  onProgress?: (p: TrainProgress) => void;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface TrainResult {
+  runDir: string;
+  /** The best epoch's model (highest validation accuracy). */
+  model: tf.LayersModel;
+  state: TrainState;
+  backend: string;
+  train: FaceDataset;
+  val: FaceDataset;
+}
+
+/** Starts a run, or continues it from its last checkpoint when `runDir` already holds one. */
+export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const logger = hooks.logger ?? silentLogger();
+  const backend = await initBackend(options.backend);
+  const ckpt = await loadCheckpoint(options.runDir);
+  const opts = ckpt ? { ...(ckpt.state.options as unknown as TrainOptions), epochs: options.epochs, runDir: options.runDir } : options;
+  await mkdir(opts.runDir, { recursive: true });
+  logger.info({ runDir: opts.runDir, backend, arch: opts.arch, resumedAtEpoch: ckpt?.state.epochsDone }, ckpt ? 'resuming training' : 'starting training');
+  const { trainSet, valSet } = await loadData(opts, logger);
+  const model = buildArchitecture(opts.arch, { inputSize: trainSet.size, classes: trainSet.classes.length });
+  const trainer = await DataParallelTrainer.start({
+    workers: opts.workers, arch: opts.arch, inputSize: trainSet.size, classes: trainSet.classes.length,
+    learningRate: opts.learningRate, backend, pixels: trainSet.pixels, targets: trainSet.targets,
+    classWeights: classWeightsFor(trainSet, opts.classWeights), augment: opts.augment ? NOTEBOOK_AUGMENTATION : null,
+  });
+  const state: TrainState = ckpt?.state ?? {
+    version: 1, options: opts as unknown as Record<string, unknown>, epochsDone: 0, history: [], best: null, trainSeconds: 0, startedAt: new Date().toISOString(),
+  };
+  try {
+    if (ckpt) model.setWeights(ckpt.weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
+    await trainer.setWeights(model.getWeights().map((w) => w.dataSync() as Float32Array), ckpt?.optimizer ?? null);
+    await runEpochs({ opts, state, trainer, model, trainSet, valSet }, { ...hooks, logger });
+  } finally {
+    await trainer.close();
+  }
+  const best = await bestModel(opts.runDir, model);
+  return { runDir: opts.runDir, model: best, state, backend, train: trainSet, val: valSet };
+}
+
+interface RunContext {
+  opts: TrainOptions;
+  state: TrainState;
+  trainer: DataParallelTrainer;
+  model: tf.LayersModel;
+  trainSet: FaceDataset;
+  valSet: FaceDataset;
+}
+
+async function runEpochs(ctx: RunContext, hooks: TrainHooks & { logger: Logger }): Promise<void> {
+  const { opts, state } = ctx;
+  for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+    const record = await runEpoch(ctx, epoch, hooks);
+    state.history.push(record);
+    state.epochsDone = epoch + 1;
+    state.trainSeconds += record.seconds;
+    const improved = !state.best || record.valAccuracy > state.best.valAccuracy;
+    if (improved) {
+      state.best = { epoch: epoch + 1, valAccuracy: record.valAccuracy };
+      await saveModelDir(ctx.model, join(opts.runDir, 'best'));
+    }
+    const weights = ctx.model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+    await saveCheckpoint(opts.runDir, { state, weights, optimizer: (await ctx.trainer.state()).optimizer });
+    hooks.onEpoch?.(record);
+    hooks.logger.info({ ...record, best: state.best }, 'epoch done');
+    if (state.best && epoch + 1 - state.best.epoch >= opts.patience) {
+      hooks.logger.info({ patience: opts.patience, best: state.best }, 'early stopping: validation accuracy stopped improving');
+      break;
+    }
+  }
+}
+
+async function runEpoch(ctx: RunContext, epoch: number, hooks: TrainHooks): Promise<EpochRecord> {
+  const { opts, trainer, trainSet } = ctx;
+  const started = Date.now();
+  const order = seededPermutation(trainSet.count, opts.seed, epoch);
+  const batches = Math.ceil(trainSet.count / opts.batchSize);
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  let lr = opts.learningRate;
+  for (let b = 0; b < batches; b++) {
+    const schedule = { baseLr: opts.learningRate, minLr: opts.minLearningRate, warmupEpochs: opts.warmupEpochs, epochs: opts.epochs };
+    lr = learningRateAt(schedule, epoch + b / batches);
+    const indices = order.subarray(b * opts.batchSize, Math.min(trainSet.count, (b + 1) * opts.batchSize));
+    const r = await trainer.step(indices, opts.seed * 1_000_003 + epoch * 10_007 + b, lr);
+    lossSum += r.lossSum;
+    correct += r.correct;
+    seen += r.count;
+    const secs = (Date.now() - started) / 1000;
+    hooks.onProgress?.({
+      epoch: epoch + 1, epochs: opts.epochs, batch: b + 1, batches, loss: lossSum / seen, accuracy: correct / seen,
+      imagesPerSec: seen / Math.max(secs, 1e-3), etaSeconds: (secs / seen) * (trainSet.count - seen + (opts.epochs - epoch - 1) * trainSet.count),
+    });
+  }
+  await trainer.flush(lr);
+  const { weights } = await trainer.state();
+  ctx.model.setWeights(weights.map((w, i) => tf.tensor(w, ctx.model.getWeights()[i].shape)));
+  const seconds = (Date.now() - started) / 1000;
+  const val = validate(ctx.model, ctx.valSet);
+  return { epoch: epoch + 1, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy, learningRate: lr, seconds, imagesPerSec: seen / seconds };
+}
+
+function validate(model: tf.LayersModel, ds: FaceDataset): { loss: number; accuracy: number } {
+  const probs = predictDataset(model, ds);
+  const metrics = computeMetrics(ds.labels, argmaxRows(probs, ds.classes.length), ds.classes);
+  return { loss: crossEntropy(probs, ds), accuracy: metrics.accuracy };
+}
+
+async function loadData(opts: TrainOptions, logger: Logger): Promise<{ trainSet: FaceDataset; valSet: FaceDataset }> {
+  const full = await loadDataset(opts.data, { target: opts.target, logger });
+  const trainSet = opts.limit ? subsample(full, opts.limit) : full;
+  const valPath = opts.valData ?? defaultValPath(opts.data);
+  if (!valPath) throw new EmotionStreamError('ERR_USAGE', `no validation data: pass --val (no test folder next to ${opts.data})`);
+  const valFull = await loadDataset(valPath, { target: opts.target, logger });
+  const pub = publicTest(valFull);
+  const valSet = !opts.valData && pub.count > 0 ? pub : valFull;
+  logger.info({ train: trainSet.count, val: valSet.count, valPath, skipped: trainSet.skipped.length }, 'datasets loaded');
+  return { trainSet, valSet };
+}
+
+/** The Kaggle layout keeps train/ and test/ side by side: validate on test/'s PublicTest half. */
+function defaultValPath(data: string): string | undefined {
+  const candidate = join(dirname(resolve(data)), 'test');
+  return existsSync(candidate) && resolve(candidate) !== resolve(data) ? candidate : undefined;
+}
+
+/** n images spread over the whole (class-sorted) dataset, so every class is represented. */
+function subsample(ds: FaceDataset, n: number): FaceDataset {
+  const step = ds.count / Math.min(n, ds.count);
+  const picks = new Set(Array.from({ length: Math.min(n, ds.count) }, (_, i) => Math.floor(i * step)));
+  return filterDataset(ds, (_, i) => picks.has(i), `${ds.name} (first ${picks.size})`);
+}
+
+async function bestModel(runDir: string, fallback: tf.LayersModel): Promise<tf.LayersModel> {
+  const { loadModelDir } = await import('./registry/model-files.ts');
+  return existsSync(join(runDir, 'best', 'model.json')) ? loadModelDir(join(runDir, 'best')) : fallback;
+}
