@@ -36,9 +36,15 @@ export const sourceSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('webcam'),
     device: z.string().optional().describe('device: /dev/video0 (Linux), index or name (macOS avfoundation, Windows dshow)'),
-    width: z.number().int().positive().optional(), height: z.number().int().positive().optional(), fps: z.number().positive().optional(),
+    width: z.number().int().positive().optional().describe('capture width requested from the camera'),
+    height: z.number().int().positive().optional().describe('capture height requested from the camera'),
+    fps: z.number().positive().optional().describe('frame rate requested from the camera'),
   }),
-  z.strictObject({ type: z.literal('rtsp'), url: z.string().url(), transport: z.enum(['tcp', 'udp']).default('tcp') }),
+  z.strictObject({
+    type: z.literal('rtsp'),
+    url: z.string().url().describe('rtsp://[user:password@]host[:port]/path'),
+    transport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport'),
+  }),
 ]);
 
 export const pipelineConfigSchema = z.strictObject({
@@ -48,10 +54,10 @@ export const pipelineConfigSchema = z.strictObject({
   realtime: z.boolean().default(false).describe('pace file replay at the file\'s real frame rate'),
   resize: z.strictObject({ width: z.number().int().min(16), height: z.number().int().min(16) }).optional().describe('scale frames before analysis'),
   maxInFlight: z.number().int().min(1).max(256).default(8).describe('frames between capture and the sinks at once (bounds memory)'),
-  detector: detectorSchema.default(detectorSchema.parse({})),
-  classifier: classifierSchema.default(classifierSchema.parse({})),
-  output: outputSchema.default({}),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  detector: detectorSchema.default(detectorSchema.parse({})).describe('face detection (OpenCV)'),
+  classifier: classifierSchema.default(classifierSchema.parse({})).describe('emotion classification (tfjs)'),
+  output: outputSchema.default({}).describe('where results go'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (structured JSON logs on stderr)'),
 });
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;

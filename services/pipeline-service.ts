@@ -27,7 +27,9 @@ export interface ServiceHooks {
  */
 export async function runPipelineService(config: PipelineConfig, hooks: ServiceHooks): Promise<RunSummary> {
   const { logger } = hooks;
-  const video = config.source.type === 'file' ? await probeVideo(config.source as VideoSource) : null;
+  // Files and webcams are checked before any model loads, so a wrong path or a missing device
+  // fails at once; an RTSP stream may come up later (capture reconnects).
+  const video = config.source.type !== 'rtsp' ? await probeVideo(config.source as VideoSource) : null;
   const backend = await initBackend(config.classifier.backend);
   const classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()));
   const detector = await loadHaarCascadeDetector(config.detector);

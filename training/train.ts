@@ -65,7 +65,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     learningRate: opts.learningRate, backend, pixels: trainSet.pixels, targets: trainSet.targets,
     classWeights: classWeightsFor(trainSet, opts.classWeights), augment: opts.augment ? NOTEBOOK_AUGMENTATION : null,
   });
-  const state: TrainState = ckpt?.state ?? {
+  const state: TrainState = ckpt ? { ...ckpt.state, options: opts as unknown as Record<string, unknown> } : {
     version: 1, options: opts as unknown as Record<string, unknown>, epochsDone: 0, history: [], best: null, trainSeconds: 0, startedAt: new Date().toISOString(),
   };
   try {

@@ -4,7 +4,7 @@ import type { FrameStore } from '../frames/frame-store.ts';
 import type { EmotionClassifier } from '../classifiers/emotion-classifier.ts';
 import { cropFaces } from '../classifiers/face-crops.ts';
 import { batchWhileBusy } from '../flow/batch-while-busy.ts';
-import { errorMessage, isEmotionStreamError } from '../errors.ts';
+import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export interface ClassifyEmotionDeps {
@@ -66,6 +66,10 @@ function predictAll(crops: (Float32Array | undefined)[], size: number, deps: Cla
     for (let i = 0; i < total; i += maxFaces) {
       const n = Math.min(maxFaces, total - i);
       scores.push(...deps.classifier.classify(all.subarray(i * px, (i + n) * px), n));
+    }
+    // Splitting a short answer back per frame would hand faces someone else's scores (or none).
+    if (scores.length !== total) {
+      throw new EmotionStreamError('ERR_CLASSIFY', `classifier ${deps.classifier.version} returned ${scores.length} score vectors for ${total} faces`);
     }
   } catch (err) {
     deps.logger?.warn({ err: errorMessage(err), faces: total }, 'classification failed for a batch');

@@ -4,11 +4,14 @@ import { parseCommandArgs } from './parse-args.ts';
 import { PIPELINE_FLAGS, PIPELINE_FLAGS_USAGE, pipelineOverrides } from './pipeline-flags.ts';
 import { runWithProgress } from './run-with-progress.ts';
 
+const DEFAULT_LIVE_WS_PORT = 8765;
+
 const USAGE = `usage: emotion-stream live [--webcam <device>] [--rtsp <url>] [options]
   Analyse a live camera until Ctrl-C (frames that cannot be processed in time are dropped, oldest first).
   --webcam <device>         /dev/video0 on Linux (default), a device index/name on macOS (avfoundation) or Windows (dshow)
   --rtsp <url>              an RTSP stream instead of a webcam
   --rtsp-transport <t>      tcp (default) or udp
+  (events are served on ws://127.0.0.1:${DEFAULT_LIVE_WS_PORT}/events unless --ws-port says otherwise)
 ${PIPELINE_FLAGS_USAGE}`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -21,6 +24,8 @@ export async function run(argv: string[]): Promise<number> {
   const source = values.rtsp
     ? { type: 'rtsp', url: values.rtsp, transport: values['rtsp-transport'] ?? 'tcp' }
     : { type: 'webcam', device: values.webcam ?? (process.platform === 'linux' ? '/dev/video0' : undefined) };
-  const config = loadPipelineConfig({ file: values.config, overrides: { ...pipelineOverrides(values), source, mode: 'live' } });
+  // Live cameras are watched through the event stream: serve it unless the user chose a port.
+  const flags = { ...values, 'ws-port': values['ws-port'] ?? String(DEFAULT_LIVE_WS_PORT) };
+  const config = loadPipelineConfig({ file: values.config, overrides: { ...pipelineOverrides(flags), source, mode: 'live' } });
   return runWithProgress(config, { json: values.json === true, explicitLogLevel: typeof values['log-level'] === 'string' });
 }

@@ -39,12 +39,20 @@ export async function run(argv: string[]): Promise<number> {
   const options = resolveOptions(values as Record<string, string | boolean | undefined>);
   const logger = createLogger({ name: 'trainer' });
   const bar = new ProgressBar();
+  let lastLog = Date.now();
   const { trainAndExport } = await import('../../training/train-and-export.ts');
   const result = await trainAndExport(options, {
     logger,
     exportDir: typeof values.export === 'string' ? resolve(values.export) : undefined,
-    onProgress: (p) => bar.update((p.epoch - 1 + p.batch / p.batches) / p.epochs,
-      `epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s ETA ${formatDuration(p.etaSeconds)}`),
+    onProgress: (p) => {
+      bar.update((p.epoch - 1 + p.batch / p.batches) / p.epochs,
+        `epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s ETA ${formatDuration(p.etaSeconds)}`);
+      // Without a terminal (nohup, CI) progress goes to the log once a minute instead.
+      if (!bar.enabled && Date.now() - lastLog > 60_000) {
+        lastLog = Date.now();
+        logger.info({ ...p, etaSeconds: Math.round(p.etaSeconds) }, 'training progress');
+      }
+    },
     onEpoch: (r) => {
       bar.done();
       process.stderr.write(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)} acc ${(r.accuracy * 100).toFixed(2)}% | val loss ${r.valLoss.toFixed(4)} val acc ${(r.valAccuracy * 100).toFixed(2)}% | lr ${r.learningRate.toExponential(2)} | ${r.imagesPerSec.toFixed(0)} img/s, ${formatDuration(r.seconds)}\n`);

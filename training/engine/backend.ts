@@ -21,9 +21,15 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<strin
     await tf.ready();
     return 'cpu';
   }
+  const before = { rejection: process.listeners('unhandledRejection'), exception: process.listeners('uncaughtException') };
   await import('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend('wasm');
   await tf.ready();
+  // The wasm module's Emscripten runtime installs process handlers that rethrow every
+  // unhandled error, which makes Node print its 100 kB minified source line instead of the
+  // error. Errors are ours to report: remove them.
+  for (const l of process.listeners('unhandledRejection')) if (!before.rejection.includes(l)) process.off('unhandledRejection', l);
+  for (const l of process.listeners('uncaughtException')) if (!before.exception.includes(l)) process.off('uncaughtException', l);
   registerTrainingGradients('wasm');
   return 'wasm';
 }
