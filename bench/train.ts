@@ -4,7 +4,7 @@
  * and N data-parallel worker_threads, against the plain tfjs cpu backend measured in the same
  * run. Random data, batch 64 (cpu: a smaller batch, it is ~1000x slower). Last line: one JSON.
  *
- *   npm run bench:train [-- --arch seed|vgg-lite --steps 12 --workers 2]
+ *   npm run bench:train [-- --arch seed|vgg-lite|mini-xception --steps 12 --workers 2]
  */
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';

@@ -4,13 +4,23 @@ import { z } from 'zod';
 import { EmotionStreamError } from '../pipeline/errors.ts';
 import { pipelineConfigSchema, type PipelineConfig } from './schema.ts';
 
+export interface LoadConfigOptions {
+  /** A YAML or JSON config file. */
+  file?: string;
+  /** Values under the file: a command's own defaults (e.g. live's webcam), which the file may change. */
+  defaults?: Record<string, unknown>;
+  /** Values over the file: command-line flags. Undefined entries leave the value below alone. */
+  overrides?: Record<string, unknown>;
+}
+
 /**
- * Parses a pipeline configuration once, from an optional YAML/JSON file overlaid with values
- * from the command line. Errors name every bad field in one message.
+ * Parses a pipeline configuration once: `defaults`, then the optional YAML/JSON file, then
+ * `overrides`, each layer merged key by key over the one below. Errors name every bad field in
+ * one message (ERR_CONFIG).
  */
-export function loadPipelineConfig(options: { file?: string; overrides?: Record<string, unknown> } = {}): PipelineConfig {
+export function loadPipelineConfig(options: LoadConfigOptions = {}): PipelineConfig {
   const fromFile = options.file ? readConfigFile(options.file) : {};
-  const merged = deepMerge(fromFile, options.overrides ?? {});
+  const merged = deepMerge(deepMerge(options.defaults ?? {}, fromFile), options.overrides ?? {});
   const parsed = pipelineConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const where = options.file ? ` in ${options.file}` : '';
@@ -30,8 +40,17 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
 }
 
+/** "detector.scaleFactor: Too big: expected number to be <2; detector.fooBar: unknown key". */
 export function formatIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  return error.issues.flatMap((issue) => {
+    // Zod reports unknown keys on their parent object; a typo is found faster by its own path.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${keyPath([...issue.path, key])}: unknown key`);
+    return [`${keyPath(issue.path) || '(root)'}: ${issue.message}`];
+  }).join('; ');
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -42,7 +61,16 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
-    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) && sameVariant(out[k], v) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
   }
   return out;
+}
+
+/**
+ * Objects of a discriminated union (source: file | webcam | rtsp) merge only within one variant:
+ * `replay clip.mp4` over a file whose source is a webcam replaces the source, it does not graft
+ * `path` onto `device`.
+ */
+function sameVariant(base: Record<string, unknown>, over: Record<string, unknown>): boolean {
+  return !('type' in base) || !('type' in over) || base.type === over.type;
 }

@@ -42,13 +42,13 @@ export const sourceSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('rtsp'),
-    url: z.string().url().describe('rtsp://[user:password@]host[:port]/path'),
+    url: z.string().regex(/^rtsps?:\/\/[^\s/]+/, 'must be an rtsp:// or rtsps:// URL').describe('rtsp://[user:password@]host[:port]/path'),
     transport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport'),
   }),
 ]);
 
 export const pipelineConfigSchema = z.strictObject({
-  cameraId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('cam0').describe('camera id carried by every frame and event'),
+  cameraId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-" (no spaces)').default('cam0').describe('camera id carried by every frame and event'),
   source: sourceSchema.describe('where frames come from'),
   mode: z.enum(['replay', 'live']).optional().describe('replay never drops frames; live drops the oldest waiting frame when behind (default: replay for files, live for cameras)'),
   realtime: z.boolean().default(false).describe('pace file replay at the file\'s real frame rate'),

@@ -1,13 +1,13 @@
 import { defer, finalize, identity, lastValueFrom, tap, type Observable } from 'rxjs';
 import type { PipelineConfig } from '../config/schema.ts';
-import { InMemoryFrameStore } from './frames/frame-store.ts';
+import { InMemoryFrameStore, type FrameStore } from './frames/frame-store.ts';
 import { FlowGate } from './flow/flow-gate.ts';
 import { captureFfmpeg, type CaptureDrop } from './stages/capture-ffmpeg.ts';
 import { detectFaces } from './stages/detect-faces.ts';
 import { classifyEmotion } from './stages/classify-emotion.ts';
 import { annotate } from './stages/annotate.ts';
 import { emitEvents, type EmitEventsStats } from './stages/emit-events.ts';
-import { writeVideo } from './stages/write-video.ts';
+import { writeVideo, type VideoSink } from './stages/write-video.ts';
 import { releaseFrames } from './stages/release-frames.ts';
 import { AnnotatedVideoWriter } from './sinks/annotated-video-writer.ts';
 import type { EventSink } from './events/event-sink.ts';
@@ -28,6 +28,8 @@ export interface PipelineDeps {
   onFrame?: (msg: ClassificationsMsg) => void;
   onStart?: (msg: StreamStartMsg) => void;
   onDrop?: (drop: CaptureDrop) => void;
+  /** Where frame pixels wait between stages (default: a new in-memory store for this run). */
+  frameStore?: FrameStore;
 }
 
 export interface PipelineRun {
@@ -35,6 +37,9 @@ export interface PipelineRun {
   done: Promise<RunSummary>;
   /** Stops capture gracefully: in-flight frames finish, outputs are closed, stream-end says 'stopped'. */
   stop(): void;
+  /** The run's frame store and flow gate, for monitoring: both are empty once `done` resolves. */
+  readonly frameStore: FrameStore;
+  readonly gate: FlowGate;
 }
 
 /**
@@ -45,7 +50,7 @@ export interface PipelineRun {
  */
 export function runPipeline(config: PipelineConfig, deps: PipelineDeps): PipelineRun {
   const logger = (deps.logger ?? silentLogger()).child({ camera: config.cameraId });
-  const frameStore = new InMemoryFrameStore();
+  const frameStore = deps.frameStore ?? new InMemoryFrameStore();
   const gate = new FlowGate(config.maxInFlight);
   const stop = new AbortController();
   const stats = new RunStats();
@@ -64,14 +69,15 @@ export function runPipeline(config: PipelineConfig, deps: PipelineDeps): Pipelin
     writeVideo({
       frameStore, logger,
       open: (start) => openVideo(config.output.annotatedVideo, start, logger),
-      onClosed: (_, frames) => stats.videoFrames(frames),
+      // Without an output file there is nothing to count: videoFrames stays null in the summary.
+      onClosed: (_, frames) => { if (config.output.annotatedVideo) stats.videoFrames(frames); },
     }),
     tap((msg) => observe(msg, stats, deps)),
     releaseFrames({ frameStore, gate }),
   );
   const done = lastValueFrom(defer(() => graph).pipe(finalize(() => logger.debug('pipeline finished'))), { defaultValue: undefined })
     .then(() => stats.summary(eventStats));
-  return { done, stop: () => stop.abort() };
+  return { done, stop: () => stop.abort(), frameStore, gate };
 }
 
 function observe(msg: PipelineMsg, stats: RunStats, deps: PipelineDeps): void {
@@ -80,9 +86,9 @@ function observe(msg: PipelineMsg, stats: RunStats, deps: PipelineDeps): void {
   if (msg.kind === 'stream-end') stats.end(msg as StreamEndMsg);
 }
 
-/** No annotated output configured: frames are still annotated for the events' sake, not written. */
-async function openVideo(path: string | undefined, start: StreamStartMsg, logger: Logger) {
-  if (!path) return { write: async () => {}, close: async () => {}, framesWritten: 0 };
+/** No annotated output configured: a sink that discards frames (annotate is skipped then too). */
+async function openVideo(path: string | undefined, start: StreamStartMsg, logger: Logger): Promise<VideoSink> {
+  if (!path) return { write: async () => {}, close: async () => {}, abort: async () => {}, framesWritten: 0 };
   return AnnotatedVideoWriter.open({ outPath: path, width: start.width, height: start.height, fps: start.fps, logger });
 }
 

@@ -85,9 +85,14 @@ export class RunStats {
       stageMs: Object.fromEntries(Object.entries(this.timings).map(([k, v]) => [k, latency(v)])),
       latencyMs: this.latencies.length ? latency(this.latencies) : null,
       labels: this.labels,
-      end: this.endMsg ? { reason: this.endMsg.reason, error: this.endMsg.error } : null,
+      end: this.endMsg ? endOf(this.endMsg) : null,
     };
   }
+}
+
+/** `error` only when there is one: `'error' in end` and deep comparisons must not see an undefined key. */
+function endOf(msg: StreamEndMsg): NonNullable<RunSummary['end']> {
+  return msg.error ? { reason: msg.reason, error: msg.error } : { reason: msg.reason };
 }
 
 /** Mean and percentiles (nearest rank) of a sample, in the sample's unit. */

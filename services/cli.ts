@@ -29,14 +29,19 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
-/** One clear line on stderr for expected failures; a stack only with DEBUG set. */
+/**
+ * One clear line on stderr for expected failures: `emotion-stream: <what went wrong> [CODE]`; a
+ * usage text carried by the message follows that line. A stack only with DEBUG set.
+ */
 function report(err: unknown): number {
   if (isEmotionStreamError(err)) {
-    process.stderr.write(`emotion-stream: ${err.message} [${err.code}]\n`);
+    const [first, ...rest] = err.message.split('\n');
+    const details = rest.length > 0 ? `\n${rest.join('\n')}\n` : '';
+    process.stderr.write(`emotion-stream: ${first} [${err.code}]\n${details}`);
     if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`);
     return err.code === 'ERR_USAGE' ? 2 : 1;
   }
-  process.stderr.write(`emotion-stream: unexpected error: ${errorMessage(err)}\n`);
+  process.stderr.write(`emotion-stream: unexpected error: ${errorMessage(err).split('\n')[0]}\n`);
   if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return 1;
 }

@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { PipelineConfig } from '../config/schema.ts';
+import { EmotionStreamError } from '../pipeline/errors.ts';
 import type { Logger } from '../pipeline/logger.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/compose.ts';
 import type { RunSummary } from '../pipeline/run-stats.ts';
@@ -8,6 +11,8 @@ import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-clas
 import { JsonlWriter } from '../pipeline/sinks/jsonl-writer.ts';
 import { WebSocketBroadcaster } from '../pipeline/sinks/websocket-broadcaster.ts';
 import type { EventSink } from '../pipeline/events/event-sink.ts';
+import type { FaceDetector } from '../pipeline/detectors/face-detector.ts';
+import type { EmotionClassifier } from '../pipeline/classifiers/emotion-classifier.ts';
 import { initBackend } from '../training/engine/backend.ts';
 import { resolveModelDir, shippedModelFamily } from '../training/registry/model-registry.ts';
 import type { VideoSource } from '../pipeline/sources/video-source.ts';
@@ -20,32 +25,26 @@ export interface ServiceHooks {
 }
 
 /**
- * Runs one camera or file through the embedded pipeline as a service: checks the source first
- * (a wrong path fails in milliseconds, before any model loads), loads detector, classifier and
- * sinks, runs until the stream ends or SIGINT/SIGTERM arrives (then drains: in-flight frames
- * finish, files are closed), and releases everything.
+ * Runs one camera or file through the embedded pipeline as a service: checks the source and the
+ * outputs first (a wrong path, a missing device or an unwritable folder fails in milliseconds,
+ * before any model loads), loads classifier and detector, runs until the stream ends or
+ * SIGINT/SIGTERM arrives (then drains: in-flight frames finish, files are closed), and releases
+ * everything it opened, whichever step failed.
  */
 export async function runPipelineService(config: PipelineConfig, hooks: ServiceHooks): Promise<RunSummary> {
   const { logger } = hooks;
-  // Files and webcams are checked before any model loads, so a wrong path or a missing device
-  // fails at once; an RTSP stream may come up later (capture reconnects).
+  // An RTSP stream may come up later (capture reconnects), so only files and webcams are probed here.
   const video = config.source.type !== 'rtsp' ? await probeVideo(config.source as VideoSource) : null;
-  const backend = await initBackend(config.classifier.backend);
-  const classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()));
-  const detector = await loadHaarCascadeDetector(config.detector);
-  const sinks: EventSink[] = [];
-  let broadcaster: WebSocketBroadcaster | null = null;
+  checkOutputDir(config.output.annotatedVideo);
+  const opened: Opened = { sinks: [] };
   try {
-    if (config.output.eventsJsonl) sinks.push(await JsonlWriter.open(config.output.eventsJsonl, { logger }));
-    let wsPort: number | null = null;
-    if (config.output.websocket) {
-      broadcaster = new WebSocketBroadcaster({ logger });
-      wsPort = (await broadcaster.start(config.output.websocket)).port;
-      sinks.push(broadcaster);
-    }
+    const wsPort = await openEventSinks(config, logger, opened);
+    const backend = await initBackend(config.classifier.backend);
+    const classifier = (opened.classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily())));
+    const detector = (opened.detector = await loadHaarCascadeDetector(config.detector));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });
-    const run = runPipeline(config, { detector, classifier, sinks, logger, onFrame: hooks.onFrame });
+    const run = runPipeline(config, { detector, classifier, sinks: opened.sinks, logger, onFrame: hooks.onFrame });
     const stop = (signal: string) => { logger.info({ signal }, 'stopping: draining in-flight frames'); run.stop(); };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -56,9 +55,43 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
       process.off('SIGTERM', stop);
     }
   } finally {
-    for (const sink of sinks) if (sink instanceof JsonlWriter) await sink.close();
-    await broadcaster?.stop();
-    detector.dispose?.();
-    classifier.dispose();
+    await release(opened);
+  }
+}
+
+/** What the service has opened so far, so a failure at any step releases exactly that. */
+interface Opened {
+  sinks: EventSink[];
+  broadcaster?: WebSocketBroadcaster;
+  classifier?: EmotionClassifier;
+  detector?: FaceDetector;
+}
+
+/** Opens the JSONL file and starts the WebSocket server; returns the port bound, or null. */
+async function openEventSinks(config: PipelineConfig, logger: Logger, opened: Opened): Promise<number | null> {
+  if (config.output.eventsJsonl) opened.sinks.push(await JsonlWriter.open(config.output.eventsJsonl, { logger }));
+  if (!config.output.websocket) return null;
+  const broadcaster = (opened.broadcaster = new WebSocketBroadcaster({ logger }));
+  const { port } = await broadcaster.start(config.output.websocket);
+  opened.sinks.push(broadcaster);
+  return port;
+}
+
+async function release(opened: Opened): Promise<void> {
+  try {
+    for (const sink of opened.sinks) if (sink instanceof JsonlWriter) await sink.close();
+  } finally {
+    await opened.broadcaster?.stop();
+    opened.detector?.dispose?.();
+    opened.classifier?.dispose();
+  }
+}
+
+/** The annotated video is opened at the first frame; its folder is checked now, before the model loads. */
+function checkOutputDir(path: string | undefined): void {
+  if (!path) return;
+  const dir = dirname(path);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new EmotionStreamError('ERR_SINK', `output directory does not exist: ${dir} (for ${path})`, { context: { path } });
   }
 }

@@ -43,8 +43,12 @@ export async function saveCheckpoint(runDir: string, ckpt: Checkpoint): Promise<
     await writeFile(join(tmp, 'optimizer.bin'), packArrays(ckpt.optimizer.map((o) => o.data)));
     const meta = { state: ckpt.state, weightSizes: ckpt.weights.map((w) => w.length), optimizer: ckpt.optimizer.map((o) => ({ name: o.name, shape: o.shape })) };
     await writeFile(join(tmp, 'checkpoint.json'), JSON.stringify(meta, null, 1));
-    await rm(old, { recursive: true, force: true });
-    if (existsSync(cur)) await rename(cur, old);
+    // Only rotate when a current checkpoint exists: after a crash between the two renames,
+    // checkpoint.old is the only complete one and must survive until the new one is in place.
+    if (existsSync(cur)) {
+      await rm(old, { recursive: true, force: true });
+      await rename(cur, old);
+    }
     await rename(tmp, cur);
     await rm(old, { recursive: true, force: true });
   } catch (cause) {

@@ -1,13 +1,13 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
-import { EmotionStreamError } from '../errors.ts';
+import { PassThrough } from 'node:stream';
+import type { FfmpegCommand } from 'fluent-ffmpeg';
+import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { ffmpegBinary } from '../sources/ffmpeg-binary.ts';
 import { ffmpegReason } from '../sources/ffmpeg-reason.ts';
-import { spawnError } from '../sources/spawn-error.ts';
+import { commandEnded, exitOf, ffmpegCommand, spawnedProcess } from '../sources/fluent-command.ts';
 
 export interface AnnotatedVideoWriterOptions {
   /** Output mp4 path; its directory must exist. An existing file is overwritten. */
@@ -25,38 +25,42 @@ export interface AnnotatedVideoWriterOptions {
   logger?: Logger;
 }
 
-type EncoderProcess = ChildProcessByStdio<Writable, null, Readable>;
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 const STDERR_LINES_KEPT = 20;
 
 /**
- * Writes BGR24 frames into an H.264 mp4 through an ffmpeg process reading raw video on stdin.
- * The output has one frame per `write()`, at `fps`, in writing order.
+ * Writes BGR24 frames into an H.264 mp4 through ffmpeg (driven by fluent-ffmpeg) reading raw
+ * video on stdin. The output has one frame per `write()`, at `fps`, in writing order.
  *
  * Call `await write()` per frame (it waits while ffmpeg's stdin is full, so a slow encoder
  * slows the pipeline instead of growing memory), then `close()` to finish the file.
  */
 export class AnnotatedVideoWriter {
   readonly outPath: string;
-  private readonly child: EncoderProcess;
+  /** Piped into ffmpeg's stdin by fluent-ffmpeg; its 'drain' follows stdin's through the pipe. */
+  private readonly input = new PassThrough();
+  private readonly command: FfmpegCommand;
   private readonly frameBytes: number;
   private readonly log: Logger;
   private readonly exited: Promise<Exit>;
   private readonly stderrTail: string[] = [];
+  private child?: ChildProcess;
   private frames = 0;
   private closing?: Promise<void>;
   private failed?: Promise<EmotionStreamError>;
 
-  private constructor(options: AnnotatedVideoWriterOptions, child: EncoderProcess) {
+  private constructor(options: AnnotatedVideoWriterOptions, binary: string) {
     this.outPath = options.outPath;
-    this.child = child;
     this.frameBytes = options.width * options.height * 3;
     this.log = (options.logger ?? silentLogger()).child({ sink: 'annotated-video', path: options.outPath });
-    this.exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-    createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => this.keepStderr(line));
-    // EPIPE when ffmpeg dies early: reported by the next write() or close() with ffmpeg's own reason.
-    child.stdin.on('error', (err) => this.log.debug({ err }, 'ffmpeg stdin closed'));
+    this.command = encoderCommand(binary, this.input, options);
+    this.command.on('stderr', (line: string) => this.keepStderr(line));
+    this.exited = commandEnded(this.command).then(() => {
+      // A dead encoder reads no more: fail pending and later writes (see drained()) instead of waiting forever.
+      this.input.destroy();
+      return exitOf(this.child);
+    });
   }
 
   /**
@@ -68,12 +72,15 @@ export class AnnotatedVideoWriter {
   static async open(options: AnnotatedVideoWriterOptions): Promise<AnnotatedVideoWriter> {
     validate(options);
     const binary = ffmpegBinary('ffmpeg', options.ffmpegPath);
-    const child = spawn(binary, encoderArgs(options), { stdio: ['pipe', 'ignore', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (err) => reject(spawnError(err, binary)));
-    });
-    const writer = new AnnotatedVideoWriter(options, child);
+    const writer = new AnnotatedVideoWriter(options, binary);
+    const spawned = spawnedProcess(writer.command, binary);
+    writer.command.run();
+    try {
+      writer.child = await spawned;
+    } catch (err) {
+      // fluent-ffmpeg refused before spawning (e.g. no libx264 in this ffmpeg build).
+      throw isEmotionStreamError(err) ? err : writer.sinkError(errorMessage(err));
+    }
     writer.log.info({ width: options.width, height: options.height, fps: options.fps }, 'annotated video started');
     return writer;
   }
@@ -95,10 +102,9 @@ export class AnnotatedVideoWriter {
     if (pixels.length !== this.frameBytes) {
       throw this.sinkError(`frame is ${pixels.length} bytes, expected ${this.frameBytes} (BGR24)`);
     }
-    const stdin = this.child.stdin;
-    if (!stdin.writable) throw await this.failure();
+    if (!this.input.writable) throw await this.failure();
     this.frames += 1;
-    if (!stdin.write(pixels)) await this.drained();
+    if (!this.input.write(pixels)) await this.drained();
   }
 
   /**
@@ -115,13 +121,13 @@ export class AnnotatedVideoWriter {
   /** Kills ffmpeg and removes the unfinished file (for pipelines that failed). */
   async abort(): Promise<void> {
     this.closing ??= Promise.resolve();
-    this.child.kill('SIGKILL');
+    this.command.kill('SIGKILL');
     await this.exited;
     rmSync(this.outPath, { force: true });
   }
 
   private async finish(): Promise<void> {
-    this.child.stdin.end();
+    this.input.end();
     const exit = await this.exited;
     if (exit.code !== 0) throw await this.failure();
     if (this.frames === 0) {
@@ -133,18 +139,18 @@ export class AnnotatedVideoWriter {
   }
 
   private drained(): Promise<void> {
-    const stdin = this.child.stdin;
+    const input = this.input;
     return new Promise((resolve, reject) => {
       const onDrain = () => {
-        stdin.off('close', onClose);
+        input.off('close', onClose);
         resolve();
       };
       const onClose = () => {
-        stdin.off('drain', onDrain);
+        input.off('drain', onDrain);
         this.failure().then(reject, reject);
       };
-      stdin.once('drain', onDrain);
-      stdin.once('close', onClose);
+      input.once('drain', onDrain);
+      input.once('close', onClose);
     });
   }
 
@@ -187,15 +193,15 @@ function validate(options: AnnotatedVideoWriterOptions): void {
   }
 }
 
-function encoderArgs(options: AnnotatedVideoWriterOptions): string[] {
+/** Raw BGR24 frames on stdin, H.264 yuv420p mp4 out (fluent-ffmpeg adds `-y` for a file output). */
+function encoderCommand(binary: string, input: PassThrough, options: AnnotatedVideoWriterOptions): FfmpegCommand {
   const { width, height, fps } = options;
-  const pad = width % 2 || height % 2 ? ['-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2'] : [];
-  return [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0',
-    ...pad,
-    '-c:v', 'libx264', '-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 23),
-    '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
-    options.outPath,
-  ];
+  const command = ffmpegCommand(binary, { source: input })
+    .inputOptions('-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error')
+    .inputFormat('rawvideo')
+    .inputOptions('-pix_fmt', 'bgr24', '-s', `${width}x${height}`, '-r', String(fps))
+    .output(options.outPath)
+    .videoCodec('libx264')
+    .outputOptions('-preset', options.preset ?? 'veryfast', '-crf', String(options.crf ?? 23), '-pix_fmt', 'yuv420p', '-movflags', '+faststart');
+  return width % 2 || height % 2 ? command.videoFilters('pad=ceil(iw/2)*2:ceil(ih/2)*2') : command;
 }

@@ -2,7 +2,7 @@ import { EmotionStreamError } from '../errors.ts';
 import { faceApiSamplePhoto } from './face-api-sample-photo.ts';
 import { ffmpegBinary } from './ffmpeg-binary.ts';
 import { ffmpegReason } from './ffmpeg-reason.ts';
-import { runProcess } from './run-process.ts';
+import { commandEnded, ffmpegCommand } from './fluent-command.ts';
 
 export interface DemoClipOptions {
   /** Where to write the mp4; its directory must exist. */
@@ -18,6 +18,7 @@ export interface DemoClipOptions {
 }
 
 const PHOTOS = [1, 2, 3, 4, 5, 6] as const;
+const TIMEOUT_S = 120;
 /** The pan window moves over a canvas this much larger than the frame: gentle, faces stay in view. */
 const PAN_MARGIN = 1.1;
 
@@ -34,22 +35,22 @@ export async function buildDemoClip(options: DemoClipOptions): Promise<string> {
   const { outPath, width = 640, height = 480, fps = 15, secondsPerPhoto = 1 } = options;
   validate(width, height, fps);
   const perPhoto = Math.max(1, Math.round(secondsPerPhoto * fps));
-  const inputs = PHOTOS.flatMap((n) => ['-i', faceApiSamplePhoto(n)]);
-  const args = [
-    '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-    ...inputs,
-    '-filter_complex', slideshowFilter({ width, height, fps, perPhoto }),
-    '-map', '[out]', '-r', String(fps),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-threads', '2',
-    '-fflags', '+bitexact', '-flags:v', '+bitexact', '-map_metadata', '-1',
-    '-movflags', '+faststart',
-    outPath,
-  ];
   const binary = ffmpegBinary('ffmpeg', options.ffmpegPath);
-  const result = await runProcess(binary, args, { timeoutMs: 120_000 });
-  if (result.code !== 0) {
-    const reason = result.timedOut ? 'timed out' : ffmpegReason(result.stderr) || `ffmpeg exited with code ${result.code}`;
-    throw new EmotionStreamError('ERR_SINK', `demo clip could not be written to ${outPath}: ${reason}`, { context: { outPath } });
+  const command = ffmpegCommand(binary, { timeout: TIMEOUT_S });
+  for (const n of PHOTOS) command.input(faceApiSamplePhoto(n));
+  command
+    .complexFilter(slideshowFilter({ width, height, fps, perPhoto }), 'out')
+    .output(outPath)
+    // Global options may follow the inputs; fluent-ffmpeg adds -y for a file output.
+    .outputOptions('-hide_banner', '-nostdin', '-loglevel', 'error')
+    .outputOptions('-r', String(fps), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-threads', '2')
+    .outputOptions('-fflags', '+bitexact', '-flags:v', '+bitexact', '-map_metadata', '-1', '-movflags', '+faststart');
+  const ended = commandEnded(command);
+  command.run();
+  const { error, stderr } = await ended;
+  if (error) {
+    const reason = /ran into a timeout/.test(error.message) ? 'timed out' : ffmpegReason(stderr) || error.message;
+    throw new EmotionStreamError('ERR_SINK', `demo clip could not be written to ${outPath}: ${reason}`, { cause: error, context: { outPath } });
   }
   return outPath;
 }

@@ -1,10 +1,12 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { decodeArgs } from './decode-args.ts';
+import type { ChildProcess } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import type { FfmpegCommand } from 'fluent-ffmpeg';
+import { EmotionStreamError, isEmotionStreamError, errorMessage } from '../errors.ts';
+import { decodeCommand } from './decode-args.ts';
+import { describeSource } from './describe-source.ts';
 import { parseFfmpegLogLine } from './ffmpeg-log-line.ts';
+import { commandEnded, exitOf, ffmpegCommand, ffmpegProcess, spawnedProcess } from './fluent-command.ts';
 import { FrameSplitter } from './frame-splitter.ts';
-import { spawnError } from './spawn-error.ts';
 import type { VideoSource } from './video-source.ts';
 
 /** One decoded frame: BGR24 pixels, its presentation time from the first frame, and when it was read. */
@@ -38,28 +40,35 @@ export interface FfmpegDecoderOptions {
   onExit: (exit: DecoderExit) => void;
 }
 
-type DecoderProcess = ChildProcessByStdio<null, Readable, Readable>;
-
 /** How long a stopped ffmpeg gets to exit on SIGTERM (RTSP teardown) before SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
 /**
- * Runs ffmpeg on a source and turns its output into frames: stdout is cut into BGR24 frames,
- * stderr's showinfo lines give each frame's pts; the two are paired in order (stdout and
- * stderr are separate pipes, so either may arrive first).
+ * Runs ffmpeg (through fluent-ffmpeg) on a source and turns its output into frames: stdout is cut
+ * into BGR24 frames, stderr's showinfo lines give each frame's pts; the two are paired in order
+ * (stdout and stderr are separate pipes, so either may arrive first).
  */
 export class FfmpegDecoder {
   private readonly options: FfmpegDecoderOptions;
   private readonly splitter: FrameSplitter;
+  /**
+   * ffmpeg's stdout, piped in by fluent-ffmpeg; pausing it backs up the pipe until ffmpeg blocks.
+   * No autoDestroy: fluent-ffmpeg kills ffmpeg 20 ms after its output stream closes, which could
+   * cut a clean exit short (and turn it into an error) under load.
+   */
+  private readonly stdout = new PassThrough({ autoDestroy: false });
   private readonly pixels: Array<{ pixels: Buffer; capturedAt: number }> = [];
   private readonly pts: Array<number | undefined> = [];
   private timebase = { num: 1, den: 1 };
   private originS?: number;
   private lastPtsMs?: number;
   private errorSinceFrame?: string;
-  private child?: DecoderProcess;
+  private command?: FfmpegCommand;
+  private child?: ChildProcess;
   private stopped = false;
   private spawned = false;
+  private stdoutEnded = false;
+  private commandEnded = false;
 
   constructor(options: FfmpegDecoderOptions) {
     this.options = options;
@@ -71,30 +80,34 @@ export class FfmpegDecoder {
     return this.child?.pid;
   }
 
-  /** Spawns ffmpeg. Rejects with ERR_FFMPEG_MISSING when it cannot start. */
-  start(): Promise<void> {
+  /** Starts ffmpeg. Rejects with ERR_FFMPEG_MISSING when it cannot start. */
+  async start(): Promise<void> {
     const { source, width, height, binary } = this.options;
-    const child = spawn(binary, decodeArgs(source, { width, height }), { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
-    createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => this.onStderr(line));
-    child.once('close', (code, signal) => this.onClose(code, signal));
-    return new Promise((resolve, reject) => {
-      child.once('spawn', () => {
-        this.spawned = true;
-        resolve();
-      });
-      child.once('error', (err) => reject(spawnError(err, binary)));
-    });
+    const { inputOptions, input, outputOptions } = decodeCommand(source, { width, height });
+    const command = ffmpegCommand(binary, { source: input }).inputOptions(inputOptions).outputOptions(outputOptions);
+    this.command = command;
+    this.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+    this.stdout.once('end', () => this.onEnded('stdout'));
+    command.on('stderr', (line: string) => this.onStderr(line));
+    command.once('start', () => this.onProcess(ffmpegProcess(command)));
+    void commandEnded(command).then(() => this.onEnded('command'));
+    const spawned = spawnedProcess(command, binary);
+    command.pipe(this.stdout, { end: true });
+    try {
+      await spawned;
+      this.spawned = true;
+    } catch (err) {
+      throw isEmotionStreamError(err) ? err : this.refused(err);
+    }
   }
 
   /** Stops reading stdout: ffmpeg blocks on its next write, so nothing piles up in memory. */
   pause(): void {
-    this.child?.stdout.pause();
+    this.stdout.pause();
   }
 
   resume(): void {
-    this.child?.stdout.resume();
+    this.stdout.resume();
   }
 
   /** Kills ffmpeg and forgets unread frames; `onExit` is not called. Safe to call twice. */
@@ -103,12 +116,25 @@ export class FfmpegDecoder {
     this.stopped = true;
     this.pixels.length = 0;
     const child = this.child;
+    // Not spawned yet: onProcess kills it as soon as it exists.
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    // Closing our end first makes a blocked write fail at once instead of waiting for the signal.
-    child.stdout.destroy();
-    child.kill('SIGTERM');
+    // Drain (and discard) stdout so a write blocked on a full pipe returns and ffmpeg sees the signal at once.
+    this.stdout.resume();
+    this.command?.kill('SIGTERM');
     const force = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
     child.once('exit', () => clearTimeout(force));
+  }
+
+  private onProcess(child: ChildProcess | undefined): void {
+    this.child = child;
+    if (this.stopped) child?.kill('SIGKILL');
+  }
+
+  /** A fluent-ffmpeg refusal to run (before any process) as the coded error capture reports for its source. */
+  private refused(err: unknown): EmotionStreamError {
+    const { source } = this.options;
+    const code = source.type === 'file' ? 'ERR_SOURCE_UNREADABLE' : 'ERR_SOURCE_UNREACHABLE';
+    return new EmotionStreamError(code, `${describeSource(source)} could not be decoded: ${errorMessage(err)}`, { cause: err });
   }
 
   private onStdout(chunk: Buffer): void {
@@ -152,12 +178,16 @@ export class FfmpegDecoder {
     return this.lastPtsMs;
   }
 
-  private onClose(code: number | null, signal: NodeJS.Signals | null): void {
+  /** ffmpeg is done once it has exited with stderr read (fluent's end/error) and stdout is consumed. */
+  private onEnded(what: 'stdout' | 'command'): void {
+    if (what === 'stdout') this.stdoutEnded = true;
+    else this.commandEnded = true;
     // A process that never started was already reported by start()'s rejection.
-    if (this.stopped || !this.spawned) return;
+    if (!this.stdoutEnded || !this.commandEnded || this.stopped || !this.spawned) return;
     // Every showinfo line has been read by now; frames still unpaired had no line at all.
     while (this.pts.length < this.pixels.length) this.pts.push(undefined);
     this.pair();
+    const { code, signal } = exitOf(this.child);
     const failed = code !== 0 || this.errorSinceFrame !== undefined;
     const error = failed ? (this.errorSinceFrame ?? `ffmpeg exited with ${signal ?? `code ${code}`}`) : undefined;
     this.options.onExit({ code, signal, partialBytes: this.splitter.pendingBytes, ...(error ? { error } : {}) });

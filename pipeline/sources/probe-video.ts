@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
-import { EmotionStreamError, type ErrorCode } from '../errors.ts';
+import { EmotionStreamError, errorMessage, isEmotionStreamError, type ErrorCode } from '../errors.ts';
 import { describeSource } from './describe-source.ts';
 import { ffmpegBinary } from './ffmpeg-binary.ts';
+import { ffprobeFile, type ProbedFile } from './ffprobe-file.ts';
 import { ffmpegInputArgs } from './ffmpeg-input-args.ts';
 import { ffmpegReason } from './ffmpeg-reason.ts';
 import { runProcess } from './run-process.ts';
@@ -30,7 +31,7 @@ export interface ProbeOptions {
 
 interface ProbeJson {
   streams?: Array<Record<string, string | number | undefined>>;
-  format?: { duration?: string };
+  format?: Record<string, string | number | undefined>;
 }
 
 const FALLBACK_FPS = 25;
@@ -48,6 +49,15 @@ const FALLBACK_FPS = 25;
 export async function probeVideo(source: VideoSource, options: ProbeOptions = {}): Promise<VideoInfo> {
   preflight(source);
   const binary = ffmpegBinary('ffprobe', options.ffprobePath);
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(source);
+  if (source.type === 'file') {
+    try {
+      return toVideoInfo(source, await ffprobeFile(source.path, binary, timeoutMs));
+    } catch (err) {
+      throw isEmotionStreamError(err) ? err : openError(source, errorMessage(err), err);
+    }
+  }
+  // Cameras and streams can hang: runProcess can kill ffprobe on timeout, fluent-ffmpeg's ffprobe cannot.
   const args = [
     '-v', 'error',
     '-select_streams', 'v:0',
@@ -55,10 +65,10 @@ export async function probeVideo(source: VideoSource, options: ProbeOptions = {}
     '-of', 'json',
     ...ffmpegInputArgs(source),
   ];
-  const result = await runProcess(binary, args, { timeoutMs: options.timeoutMs ?? defaultTimeoutMs(source) });
-  if (result.timedOut) throw openError(source, `no answer within ${options.timeoutMs ?? defaultTimeoutMs(source)} ms`);
+  const result = await runProcess(binary, args, { timeoutMs });
+  if (result.timedOut) throw openError(source, `no answer within ${timeoutMs} ms`);
   if (result.code !== 0) throw openError(source, ffmpegReason(result.stderr) || `ffprobe exited with code ${result.code}`);
-  return parseProbe(source, result.stdout);
+  return toVideoInfo(source, parseJson(source, result.stdout));
 }
 
 /** Fails fast, with the clearest message, on sources that plainly are not there. */
@@ -78,19 +88,22 @@ function preflight(source: VideoSource): void {
   }
 }
 
-function parseProbe(source: VideoSource, stdout: string): VideoInfo {
+function parseJson(source: VideoSource, stdout: string): ProbedFile {
   let json: ProbeJson;
   try {
     json = JSON.parse(stdout) as ProbeJson;
   } catch (cause) {
     throw openError(source, 'ffprobe printed unreadable output', cause);
   }
-  const stream = json.streams?.[0];
+  return { stream: json.streams?.[0], format: json.format ?? {} };
+}
+
+function toVideoInfo(source: VideoSource, { stream, format }: ProbedFile): VideoInfo {
   const width = Number(stream?.width);
   const height = Number(stream?.height);
   if (!stream || !(width > 0) || !(height > 0)) throw openError(source, 'no video stream');
   const fps = parseRate(stream.avg_frame_rate) ?? parseRate(stream.r_frame_rate) ?? FALLBACK_FPS;
-  const durationS = Number(stream.duration ?? json.format?.duration);
+  const durationS = Number(stream.duration ?? format.duration);
   const frameCount = Number(stream.nb_frames);
   return {
     width,

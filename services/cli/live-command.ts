@@ -21,11 +21,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.webcam && values.rtsp) throw new EmotionStreamError('ERR_USAGE', `choose --webcam or --rtsp, not both\n${USAGE}`);
-  const source = values.rtsp
-    ? { type: 'rtsp', url: values.rtsp, transport: values['rtsp-transport'] ?? 'tcp' }
-    : { type: 'webcam', device: values.webcam ?? (process.platform === 'linux' ? '/dev/video0' : undefined) };
-  // Live cameras are watched through the event stream: serve it unless the user chose a port.
-  const flags = { ...values, 'ws-port': values['ws-port'] ?? String(DEFAULT_LIVE_WS_PORT) };
-  const config = loadPipelineConfig({ file: values.config, overrides: { ...pipelineOverrides(flags), source, mode: 'live' } });
+  const webcam = { type: 'webcam', device: values.webcam ?? (process.platform === 'linux' ? '/dev/video0' : undefined) };
+  const source = values.rtsp ? { type: 'rtsp', url: values.rtsp, transport: values['rtsp-transport'] ?? 'tcp' } : values.webcam ? webcam : undefined;
+  // Defaults sit under the config file: without --webcam/--rtsp the file's camera is used (else
+  // the default webcam), and live cameras are watched through the event stream, so it is
+  // served unless the file or --ws-port says otherwise.
+  const defaults = { source: webcam, output: { websocket: { port: DEFAULT_LIVE_WS_PORT } } };
+  const config = loadPipelineConfig({ file: values.config, defaults, overrides: { ...pipelineOverrides(values), source, mode: 'live' } });
   return runWithProgress(config, { json: values.json === true, explicitLogLevel: typeof values['log-level'] === 'string' });
 }

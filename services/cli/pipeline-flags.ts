@@ -20,7 +20,7 @@ export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annot
   --max-in-flight <n>       frames in the pipeline at once (default 8)
   --config <file.yaml>      a config file (see config/examples); flags override it
   --json                    print the run summary as one JSON line on stdout
-  --log-level <level>       fatal|error|warn|info|debug (default warn for the CLI)`;
+  --log-level <level>       fatal|error|warn|info|debug: JSON logs on stderr (default error; the summary counts drops and faults)`;
 
 type Values = Record<string, string | boolean | undefined>;
 

@@ -10,8 +10,9 @@ import { ProgressBar, formatDuration } from './progress-bar.ts';
  * stream ended in error (e.g. a truncated file), after everything decodable was processed.
  */
 export async function runWithProgress(config: PipelineConfig, options: { json: boolean; explicitLogLevel: boolean }): Promise<number> {
-  // The CLI shows a progress bar; routine info logs would only scroll it away.
-  const logger = createLogger({ name: 'emotion-stream', level: options.explicitLogLevel ? config.logLevel : 'warn' });
+  // The CLI speaks in one-line messages and a summary (which counts drops and faults); JSON log
+  // lines would scroll the progress bar away and repeat what the summary says.
+  const logger = createLogger({ name: 'emotion-stream', level: options.explicitLogLevel ? config.logLevel : 'error' });
   const bar = new ProgressBar();
   let total = 0;
   let frames = 0;
@@ -45,6 +46,7 @@ function printSummary(s: RunSummary, config: PipelineConfig): void {
   if (labels) lines.push(`labels: ${labels}`);
   if (config.output.annotatedVideo) lines.push(`annotated video: ${config.output.annotatedVideo} (${s.videoFrames} frames)`);
   if (config.output.eventsJsonl) lines.push(`events: ${config.output.eventsJsonl} (${s.events} events)`);
-  if (s.end?.reason === 'error') lines.push(`stream ended with an error: ${s.end.error?.message} [${s.end.error?.code}]`);
+  // Last, so it is the line left on screen: what failed, and how far the run got.
+  if (s.end?.reason === 'error') lines.push(`error: ${s.source ?? 'the source'} ended early after ${s.frames} frames: ${s.end.error?.message} [${s.end.error?.code}]`);
   process.stderr.write(`${lines.map((l) => `emotion-stream: ${l}`).join('\n')}\n`);
 }

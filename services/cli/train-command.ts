@@ -4,7 +4,9 @@ import { EmotionStreamError } from '../../pipeline/errors.ts';
 import { parseCommandArgs, numberFlag } from './parse-args.ts';
 import { ProgressBar, formatDuration } from './progress-bar.ts';
 import { defaultTrainOptions, type TrainOptions } from '../../training/train-options.ts';
-import { ARCHITECTURES } from '../../training/architectures/architecture.ts';
+import { ARCHITECTURES, isArchitectureName } from '../../training/architectures/architecture.ts';
+import { loadCheckpoint } from '../../training/checkpoint.ts';
+import { detectDatasetFormat } from '../../training/datasets/detect-format.ts';
 import type { BackendChoice } from '../../training/engine/backend.ts';
 
 const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
@@ -36,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const options = resolveOptions(values as Record<string, string | boolean | undefined>);
+  const options = await resolveOptions(values as Record<string, string | boolean | undefined>);
   const logger = createLogger({ name: 'trainer' });
   const bar = new ProgressBar();
   let lastLog = Date.now();
@@ -62,13 +64,23 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function resolveOptions(v: Record<string, string | boolean | undefined>): TrainOptions {
+async function resolveOptions(v: Record<string, string | boolean | undefined>): Promise<TrainOptions> {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   if (str('resume')) {
-    // Everything else comes from the checkpoint; --epochs may extend the run.
-    return { ...defaultTrainOptions({ data: '' }), runDir: resolve(str('resume')!), epochs: numberFlag(str('epochs'), 'epochs', 40, { integer: true, min: 1 }) };
+    // Everything else comes from the checkpoint; --epochs may extend the run (default: the run's own).
+    const runDir = resolve(str('resume')!);
+    const ckpt = await loadCheckpoint(runDir);
+    if (!ckpt) throw new EmotionStreamError('ERR_CHECKPOINT', `--resume ${runDir}: no checkpoint there to resume from`, { context: { runDir } });
+    const saved = ckpt.state.options as unknown as TrainOptions;
+    return { ...saved, runDir, epochs: numberFlag(str('epochs'), 'epochs', saved.epochs, { integer: true, min: 1 }) };
   }
   if (!str('data')) throw new EmotionStreamError('ERR_USAGE', `--data is required\n${USAGE}`);
+  const arch = str('arch');
+  if (arch !== undefined && !isArchitectureName(arch)) {
+    throw new EmotionStreamError('ERR_USAGE', `--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}, got "${arch}"`);
+  }
+  // Fail before any run directory, backend or worker exists: one line naming the bad path.
+  for (const path of [str('data'), str('val')]) if (path) detectDatasetFormat(path);
   const choice = <T extends string>(k: string, allowed: readonly T[], fallback: T): T => {
     const x = str(k) ?? fallback;
     if (!allowed.includes(x as T)) throw new EmotionStreamError('ERR_USAGE', `--${k} must be one of ${allowed.join(', ')}, got "${x}"`);

@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { miniXception } from './mini-xception.ts';
 import { seedCnn } from './seed-cnn.ts';
 import { vggLite } from './vgg-lite.ts';
+import { tinyCnn } from './tiny-cnn.ts';
 
 export interface ArchitectureOptions {
   /** Side of the square grayscale input (48 for FER2013). */
@@ -13,6 +15,9 @@ export interface ArchitectureOptions {
 export const ARCHITECTURES = {
   seed: seedCnn,
   'vgg-lite': vggLite,
+  'mini-xception': miniXception,
+  /** Smoke tests and exact engine checks only (no BatchNorm, no dropout). */
+  tiny: tinyCnn,
 } as const;
 
 export type ArchitectureName = keyof typeof ARCHITECTURES;

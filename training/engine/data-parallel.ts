@@ -36,7 +36,13 @@ export class DataParallelTrainer {
 
   static async start(options: DataParallelOptions): Promise<DataParallelTrainer> {
     const trainer = new DataParallelTrainer(options);
-    await trainer.spawn();
+    try {
+      await trainer.spawn();
+    } catch (err) {
+      // Workers that did start would keep the process alive after the error is reported.
+      await trainer.close();
+      throw err;
+    }
     return trainer;
   }
 
@@ -146,8 +152,7 @@ export class DataParallelTrainer {
    * BatchNorm moving statistics saw different data on each, so they are averaged.
    */
   async state(): Promise<{ weights: Float32Array[]; optimizer: OptimizerState }> {
-    const states = await Promise.all(this.workers.map((w) => this.request(w, { type: 'get-state' })));
-    const all = states.flatMap((s) => (s.type === 'state' ? [s] : []));
+    const all = await this.replicaStates();
     const weights = all[0].weights.map((w, i) => {
       const out = new Float32Array(w.length);
       for (const s of all) for (let k = 0; k < w.length; k++) out[k] += s.weights[i][k] / all.length;
@@ -156,7 +161,15 @@ export class DataParallelTrainer {
     return { weights, optimizer: all[0].optimizer };
   }
 
+  /** Each replica's own weights and optimizer state, in worker order (state() combines them). */
+  async replicaStates(): Promise<{ weights: Float32Array[]; optimizer: OptimizerState }[]> {
+    const states = await Promise.all(this.workers.map((w) => this.request(w, { type: 'get-state' })));
+    return states.flatMap((s) => (s.type === 'state' ? [{ weights: s.weights, optimizer: s.optimizer }] : []));
+  }
+
+  /** Ends every worker; later calls reject with ERR_TRAINING instead of waiting for a reply that never comes. */
   async close(): Promise<void> {
+    this.failure ??= new Error('the data-parallel trainer is closed');
     await Promise.all(this.workers.map(async (w) => {
       w.postMessage({ type: 'close' } satisfies ToWorker);
       await new Promise<void>((resolve) => { const t = setTimeout(() => void w.terminate().then(() => resolve()), 2000); w.once('exit', () => { clearTimeout(t); resolve(); }); });

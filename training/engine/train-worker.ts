@@ -51,6 +51,9 @@ function handle(msg: ToWorker, replica: Replica, ctx: { grads: Float32Array; ave
     case 'step': {
       replica.setLearningRate(msg.learningRate);
       if (msg.applyAveraged) replica.applyGradients(ctx.averaged);
+      // A batch smaller than the worker count leaves some workers no images: a forward pass on
+      // zero images fails, and the coordinator gives a zero-count share zero weight anyway.
+      if (msg.indices.length === 0) return send({ type: 'step-done', lossSum: 0, correct: 0, count: 0 });
       const batch = ctx.batches.build(msg.indices, msg.seed);
       const { lossSum, correct } = replica.computeGradients(batch, ctx.grads);
       send({ type: 'step-done', lossSum, correct, count: batch.count });

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { asPair, convPadding, type PadAttr } from './conv-padding.ts';
+import { asKernelOutput, assertNhwc, interleavePhases, padOrCrop, spatialPhase, type ConvAttrs } from './kernel-helpers.ts';
+import { registerDepthwiseKernels } from './wasm-depthwise-gradients.ts';
 
 /**
  * Gradients the tfjs wasm backend lacks (or computes slowly), supplied through tfjs's public
@@ -11,19 +13,6 @@ import { asPair, convPadding, type PadAttr } from './conv-padding.ts';
  * output gradient as the filter (dilation = forward stride); the stride-1 input gradient is a
  * conv of dy with the flipped, channel-swapped filter.
  */
-
-type ConvAttrs = {
-  strides: number | [number, number];
-  pad: PadAttr;
-  dataFormat?: string;
-  dilations?: number | [number, number];
-};
-
-function assertNhwc(attrs: ConvAttrs, kernel: string): void {
-  if (attrs.dataFormat && attrs.dataFormat !== 'NHWC' && attrs.dataFormat !== 'channelsLast') {
-    throw new Error(`${kernel}: only NHWC is supported on wasm, got ${attrs.dataFormat}`);
-  }
-}
 
 /** dW[kh,kw,ci,co] = sum_{b,oh,ow} xpad[b, oh*s+kh, ow*s+kw, ci] * dy[b,oh,ow,co]. */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], attrs: ConvAttrs): tf.Tensor4D {
@@ -49,21 +38,6 @@ export function conv2dInputGradStride1(dy: tf.Tensor4D, filter: tf.Tensor4D, inp
     const padded = tf.pad(dy, [[0, 0], [kh - 1 - p.top, kh - 1 - p.bottom], [kw - 1 - p.left, kw - 1 - p.right], [0, 0]]);
     return tf.conv2d(padded, flipped, 1, 'valid');
   });
-}
-
-type RefCounting = { incRef(dataId: object): void };
-
-/**
- * Runs `build` inside a kernel and hands its result to the engine as the kernel's output:
- * the data gets one more reference before our Tensor object is disposed, so the engine's
- * output tensor owns the data alone and nothing leaks.
- */
-function asKernelOutput(backend: unknown, build: () => tf.Tensor): tf.TensorInfo {
-  const out = build();
-  (backend as RefCounting).incRef(out.dataId);
-  const info = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
-  out.dispose();
-  return info;
 }
 
 function registerConvKernels(backendName: string): void {
@@ -133,9 +107,51 @@ function registerBatchNormGradient(): void {
 }
 
 /**
- * MaxPool 2x2 stride 2 (even sizes, or 'valid' padding): the gradient goes where the input equals the pooled max,
- * computed with broadcasting instead of MaxPoolGrad (which on tfjs 4.22 wasm also misroutes
- * windows without a positive value). Other shapes fall back to the backend's MaxPoolGrad.
+ * MaxPool gradient for any window, stride and padding, exact like cpu's MaxPoolGrad: each
+ * window's first maximal element in row-major order gets dy. The (-Infinity padded) input is
+ * split into its stride phases (x[ph::s, pw::s]); for each window offset (kh, kw), a shifted
+ * slice of one phase is compared with the pooled output, and the claimed dy is added, shifted
+ * back, to that phase of dx, whose phases are interleaved at the end. Contiguous slices, pads
+ * and broadcasting only (wasm's StridedSlice costs ~10x a slice). Replaces MaxPoolGrad, which
+ * on tfjs 4.22 wasm misroutes windows that hold no positive value (a pooling right after
+ * BatchNorm, as in mini-Xception's 3x3 stride-2 'same' pools).
+ */
+export function maxPoolGradGeneral(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D, f: [number, number], st: [number, number], pad: PadAttr): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    const [oh, ow] = [y.shape[1], y.shape[2]];
+    const [sh, sw] = st;
+    const p = convPadding(pad, [h, w], f, { strides: st });
+    // Phase sizes: window offset kh = a*sh + ph reads phase ph at rows a .. a+oh-1.
+    const [hh, wh] = [oh + Math.floor((f[0] - 1) / sh), ow + Math.floor((f[1] - 1) / sw)];
+    const xPad = padOrCrop(x, [p.top, sh * hh - h - p.top], [p.left, sw * wh - w - p.left], -Infinity);
+    const grid = <T>(make: (ph: number, pw: number) => T): T[][] =>
+      Array.from({ length: sh }, (_, ph) => Array.from({ length: sw }, (_, pw) => make(ph, pw)));
+    const xPhases = grid((ph, pw) => (ph < f[0] && pw < f[1] ? spatialPhase(xPad, st, [ph, pw]) : null));
+    const parts = grid<tf.Tensor4D[]>(() => []);
+    let free: tf.Tensor | null = null; // 1 where the window's max is not yet claimed
+    for (let kh = 0; kh < f[0]; kh++) {
+      for (let kw = 0; kw < f[1]; kw++) {
+        const [a, ph, a2, pw] = [Math.floor(kh / sh), kh % sh, Math.floor(kw / sw), kw % sw];
+        const xs = tf.slice(xPhases[ph][pw]!, [0, a, a2, 0], [b, oh, ow, c]);
+        const hit = tf.cast(tf.equal(xs, y), 'float32');
+        const first: tf.Tensor = free ? tf.mul(hit, free) : hit;
+        free = free ? tf.sub(free, first) : tf.sub(1, hit);
+        const claimed = tf.mul(first, dy) as tf.Tensor4D;
+        parts[ph][pw].push(tf.pad(claimed, [[0, 0], [a, hh - oh - a], [a2, wh - ow - a2], [0, 0]]));
+      }
+    }
+    const dxPhases = grid((ph, pw) => (parts[ph][pw].length ? tf.addN(parts[ph][pw]) : tf.zeros([b, hh, wh, c])) as tf.Tensor4D);
+    const dxPad = interleavePhases(dxPhases); // [B, sh*hh, sw*wh, C]
+    return padOrCrop(dxPad, [-p.top, p.top + h - sh * hh], [-p.left, p.left + w - sw * wh]);
+  });
+}
+
+/**
+ * MaxPool: 2x2 stride 2 on even sizes (or 'valid' padding) takes a reshape-and-broadcast fast
+ * path (dy goes where the input equals the pooled max); every other shape uses
+ * maxPoolGradGeneral. Neither uses the backend's MaxPoolGrad (wrong on tfjs 4.22 wasm when a
+ * window holds no positive value).
  */
 function registerMaxPoolGradient(): void {
   tf.registerGradient({
@@ -150,9 +166,7 @@ function registerMaxPoolGradient(): void {
       const [b, h, w, c] = x.shape;
       const evenOrValid = (h % 2 === 0 && w % 2 === 0) || attrs.pad === 'valid';
       const simple = f[0] === 2 && f[1] === 2 && st[0] === 2 && st[1] === 2 && evenOrValid;
-      if (!simple) {
-        return { x: () => tf.engine().runKernel('MaxPoolGrad', { dy: g, input: x, output: y }, attrs) as tf.Tensor };
-      }
+      if (!simple) return { x: () => maxPoolGradGeneral(x, y, g, f, st, attrs.pad as PadAttr) };
       return {
         x: () => {
           // 'valid' pooling ignores a trailing odd row/column: it gets zero gradient.
@@ -172,11 +186,12 @@ function registerMaxPoolGradient(): void {
 let gradientsRegistered = false;
 
 /**
- * Registers the missing convolution backprop kernels on `backendName` and the cheaper
+ * Registers the missing convolution backprop kernels (Conv2D and depthwise) on `backendName` and the cheaper
  * BatchNorm / MaxPool gradients (these apply to every backend: they are exact). Idempotent.
  */
 export function registerTrainingGradients(backendName = 'wasm'): void {
   registerConvKernels(backendName);
+  registerDepthwiseKernels(backendName);
   if (gradientsRegistered) return;
   registerBatchNormGradient();
   registerMaxPoolGradient();

@@ -14,7 +14,7 @@ export interface TrainingReport {
   model: {
     name: string;
     version: string;
-    /** Architecture id, e.g. "seed-cnn" or "vgg-lite". */
+    /** Architecture id, e.g. "seed-cnn", "vgg-lite" or "mini-xception". */
     architecture: string;
     /** Trainable parameter count. */
     parameters: number;

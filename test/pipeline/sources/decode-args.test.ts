@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildDemoClip } from '../../../pipeline/sources/demo-clip.ts';
-import { decodeArgs } from '../../../pipeline/sources/decode-args.ts';
+import { decodeArgs, decodeCommand } from '../../../pipeline/sources/decode-args.ts';
+import { ffmpegCommand } from '../../../pipeline/sources/fluent-command.ts';
 import { runProcess } from '../../../pipeline/sources/run-process.ts';
 import { tempDir } from '../../helpers/paths.ts';
 
@@ -24,6 +25,14 @@ test('file: source input, first video stream only, passthrough timing, showinfo,
 test('rtsp: low-latency input flags come before the input', () => {
   const args = decodeArgs({ type: 'rtsp', url: 'rtsp://cam/live' }, { width: 64, height: 48 });
   assert.equal(args.slice(5, 15), ['-fflags', 'nobuffer', '-flags', 'low_delay', '-rtsp_transport', 'tcp', '-timeout', '5000000', '-i', 'rtsp://cam/live']);
+});
+
+test('fluent-ffmpeg builds exactly these arguments from decodeCommand', () => {
+  for (const source of [{ type: 'file', path: '/v/a b.mp4' }, { type: 'rtsp', url: 'rtsp://cam/live' }, { type: 'webcam', platform: 'linux' }] as const) {
+    const { inputOptions, input, outputOptions } = decodeCommand(source, { width: 32, height: 24 });
+    const command = ffmpegCommand('ffmpeg', { source: input }).inputOptions(inputOptions).outputOptions(outputOptions).output('pipe:1');
+    assert.equal(command._getArguments(), decodeArgs(source, { width: 32, height: 24 }));
+  }
 });
 
 test('ffmpeg accepts the arguments: one showinfo line and one frame of bytes per frame', async () => {

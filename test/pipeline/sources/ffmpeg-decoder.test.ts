@@ -72,6 +72,16 @@ test('stop kills ffmpeg without reporting an exit', async () => {
   assert.throws(() => process.kill(d.instance.pid!, 0), /ESRCH/);
 });
 
+test('stop before ffmpeg has spawned still kills it once it does', async () => {
+  const d = decoder();
+  const started = d.instance.start();
+  d.instance.stop();
+  await started;
+  await sleep(200);
+  assert.is(d.exit(), undefined);
+  assert.throws(() => process.kill(d.instance.pid!, 0), /ESRCH/);
+});
+
 test('a missing ffmpeg rejects start() with ERR_FFMPEG_MISSING and reports no exit', async () => {
   const d = decoder(join(tmp.dir, 'ffmpeg'));
   try {

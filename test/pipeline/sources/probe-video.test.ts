@@ -31,6 +31,13 @@ test('reads size, rate, duration and frame count of a clip', async () => {
   assert.equal(await probeVideo({ type: 'file', path: clip }), { width: 160, height: 120, fps: 10, durationMs: 3000, frameCount: 30 });
 });
 
+test('a stream without its own duration (mkv) takes the container duration', async () => {
+  const mkv = join(tmp.dir, 'clip.mkv');
+  assert.is((await runProcess('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-c', 'copy', mkv])).code, 0);
+  const info = await probeVideo({ type: 'file', path: mkv });
+  assert.equal([info.width, info.height, info.fps, info.durationMs], [160, 120, 10, 3000]);
+});
+
 test('a missing file is ERR_SOURCE_NOT_FOUND naming the path', async () => {
   const path = join(tmp.dir, 'missing.mp4');
   assert.equal(await probeError({ type: 'file', path }), { code: 'ERR_SOURCE_NOT_FOUND', message: `video file not found: ${path}` });

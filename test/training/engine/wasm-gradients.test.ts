@@ -100,6 +100,70 @@ test('maxPool 2x2 (even and odd sizes) gradients match cpu', async () => {
   await assertSameGrads('maxpool odd', ([xi]) => tf.sum(tf.square(tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid'))), [odd]);
 });
 
+for (const [pad, stride, mult] of [['same', 1, 1], ['valid', 1, 1], ['same', 2, 1], ['valid', 2, 1], ['same', 1, 2], ['same', 2, 3]] as const) {
+  test(`depthwiseConv2d 3x3 stride ${stride} pad ${pad} multiplier ${mult}: filter and input gradients match cpu`, async () => {
+    const x = data([3, 9, 10, 4], 51);
+    const w = data([3, 3, 4, mult], 52);
+    const outH = pad === 'same' ? Math.ceil(9 / stride) : Math.ceil((9 - 2) / stride);
+    const outW = pad === 'same' ? Math.ceil(10 / stride) : Math.ceil((10 - 2) / stride);
+    const m = weights([3, outH, outW, 4 * mult]);
+    await assertSameGrads(`depthwise ${pad} s${stride} m${mult}`, ([xi, wi, mi]) =>
+      tf.sum(tf.mul(tf.depthwiseConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, stride, pad), mi)), [x, w, m]);
+  });
+}
+
+test('separableConv2d (depthwise + pointwise) gradients match cpu', async () => {
+  const x = data([2, 8, 7, 4], 61);
+  const dw = data([3, 3, 4, 1], 62);
+  const pw = data([1, 1, 4, 6], 63);
+  const m = weights([2, 8, 7, 6]);
+  await assertSameGrads('separable', ([xi, di, pi, mi]) =>
+    tf.sum(tf.mul(tf.separableConv2d(xi as tf.Tensor4D, di as tf.Tensor4D, pi as tf.Tensor4D, 1, 'same'), mi)), [x, dw, pw, m]);
+});
+
+test('maxPool 3x3 stride 2 (same and valid, even and odd sizes) after batchNorm matches cpu', async () => {
+  const variance = { shape: [3], values: new Float32Array([0.5, 1.2, 2.0]) };
+  for (const [h, w] of [[10, 10], [9, 11], [44, 44]]) {
+    const x = data([2, h, w, 3], 71 + h);
+    for (const pad of ['same', 'valid'] as const) {
+      const oh = pad === 'same' ? Math.ceil(h / 2) : Math.ceil((h - 2) / 2);
+      const ow = pad === 'same' ? Math.ceil(w / 2) : Math.ceil((w - 2) / 2);
+      const m = weights([2, oh, ow, 3]);
+      // batchNorm with a large mean shifts most windows below zero: no positive value in them.
+      const mean = { shape: [3], values: new Float32Array([0.3, 0.45, 0.2]) };
+      const scale = { shape: [3], values: new Float32Array([1, 0.8, 1.3]) };
+      const offset = { shape: [3], values: new Float32Array([0.1, -0.2, 0]) };
+      await assertSameGrads(`bn + maxpool 3x3 ${pad} ${h}x${w}`, ([xi, mi, vi, si, oi, wi]) =>
+        tf.sum(tf.mul(tf.maxPool(tf.batchNorm(xi, mi, vi, oi, si, 0.001) as tf.Tensor4D, 3, 2, pad), wi)), [x, mean, variance, scale, offset, m]);
+    }
+  }
+});
+
+test('maxPool 3x3 stride 2 with tied values routes dy to the first max like cpu; 2x2 odd same too', async () => {
+  const x = data([2, 9, 9, 2], 81);
+  const quantized = { shape: x.shape, values: x.values.map((v) => Math.round(v * 3) / 3) };
+  const m = weights([2, 5, 5, 2]);
+  await assertSameGrads('maxpool ties', ([xi, mi]) => tf.sum(tf.mul(tf.maxPool(xi as tf.Tensor4D, 3, 2, 'same'), mi)), [quantized, m]);
+  await assertSameGrads('maxpool 2x2 odd same', ([xi, mi]) => tf.sum(tf.mul(tf.maxPool(xi as tf.Tensor4D, 2, 2, 'same'), mi)), [x, m]);
+});
+
+test('depthwise and maxPool gradients do not leak tensors', async () => {
+  await tf.setBackend('wasm');
+  registerTrainingGradients('wasm');
+  const x = tf.randomNormal([2, 9, 9, 3]);
+  const dw = tf.variable(tf.randomNormal([3, 3, 3, 1]));
+  const pw = tf.variable(tf.randomNormal([1, 1, 3, 4]));
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) {
+    const { grads, value } = tf.variableGrads(() =>
+      tf.sum(tf.maxPool(tf.separableConv2d(x as tf.Tensor4D, dw as tf.Tensor4D, pw as tf.Tensor4D, 2, 'same'), 3, 2, 'same')));
+    value.dispose();
+    Object.values(grads).forEach((g) => g.dispose());
+  }
+  assert.is(tf.memory().numTensors, before);
+  tf.dispose([x, dw, pw]);
+});
+
 test('kernels do not leak tensors', async () => {
   await tf.setBackend('wasm');
   registerTrainingGradients('wasm');

@@ -1,0 +1,213 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runPipeline, type PipelineDeps } from '../../pipeline/compose.ts';
+import { loadPipelineConfig } from '../../config/load.ts';
+import { InMemoryFrameStore } from '../../pipeline/frames/frame-store.ts';
+import { loadHaarCascadeDetector } from '../../pipeline/detectors/haar-cascade-detector.ts';
+import { TfjsEmotionClassifier } from '../../pipeline/classifiers/tfjs-emotion-classifier.ts';
+import { JsonlWriter } from '../../pipeline/sinks/jsonl-writer.ts';
+import { WebSocketBroadcaster } from '../../pipeline/sinks/websocket-broadcaster.ts';
+import { createEventValidator } from '../../pipeline/events/validate-event.ts';
+import type { FrameEvent, StreamEndEvent, WireEvent } from '../../pipeline/events/wire-event.ts';
+import { buildDemoClip } from '../../pipeline/sources/demo-clip.ts';
+import { probeVideo } from '../../pipeline/sources/probe-video.ts';
+import { runProcess } from '../../pipeline/sources/run-process.ts';
+import { initBackend } from '../../training/engine/backend.ts';
+import { resolveModelDir, shippedModelFamily } from '../../training/registry/model-registry.ts';
+import { WsTestClient } from './events/ws-test-client.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const tmp = tempDir('es-compose-');
+await initBackend('wasm');
+const classifier = await TfjsEmotionClassifier.load(resolveModelDir(shippedModelFamily()));
+const detector = await loadHaarCascadeDetector();
+const validate = createEventValidator();
+// Six real face photos, 5 frames each, panned: 30 frames of 320x240 at 5 fps.
+const clip = await buildDemoClip({ outPath: join(tmp.dir, 'clip.mp4'), width: 320, height: 240, fps: 5, secondsPerPhoto: 1 });
+const input = await probeVideo({ type: 'file', path: clip });
+const N = input.frameCount!;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+test.after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  classifier.dispose();
+  detector.dispose?.();
+  tmp.cleanup();
+});
+
+function config(overrides: Record<string, unknown> = {}) {
+  return loadPipelineConfig({ overrides: { source: { type: 'file', path: clip }, logLevel: 'silent', ...overrides } });
+}
+
+/** A JSONL file, a started broadcaster and a real ws client connected to it. */
+async function outputs(name: string) {
+  const jsonl = await JsonlWriter.open(join(tmp.dir, `${name}.jsonl`));
+  const broadcaster = new WebSocketBroadcaster();
+  const { port } = await broadcaster.start({ port: 0 });
+  const { client, hello } = await WsTestClient.connect(`ws://127.0.0.1:${port}/events`);
+  cleanups.push(async () => {
+    await client.close();
+    await broadcaster.stop();
+    await jsonl.close();
+  });
+  return { jsonl, broadcaster, client, hello, video: join(tmp.dir, `${name}.mp4`) };
+}
+
+function readEvents(path: string): WireEvent[] {
+  return readFileSync(path, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as WireEvent);
+}
+
+function assertValid(values: unknown[], where: string): void {
+  values.forEach((value, i) => {
+    const result = validate(value);
+    assert.ok(result.valid, `${where} #${i}: ${result.valid ? '' : result.errors.join('; ')}`);
+  });
+}
+
+/** stream-start, frame events with seq 0..n-1 in order, stream-end with `reason` and frames = n. */
+function assertStreamShape(events: WireEvent[], reason: StreamEndEvent['reason']): FrameEvent[] {
+  assert.is(events[0].type, 'stream-start');
+  const end = events[events.length - 1] as StreamEndEvent;
+  assert.is(end.type, 'stream-end');
+  assert.is(end.reason, reason);
+  const frames = events.slice(1, -1) as FrameEvent[];
+  assert.ok(frames.every((e) => e.type === 'frame'), 'only frame events between start and end');
+  assert.equal(frames.map((e) => e.seq), frames.map((_, i) => i), 'consecutive seq from 0, in order');
+  assert.is(end.frames, frames.length);
+  return frames;
+}
+
+/** All frames of a video as packed BGR24 (ffmpeg decodes). */
+async function decodeBgr(path: string): Promise<Buffer[]> {
+  const raw = `${path}.bgr`;
+  const result = await runProcess('ffmpeg', ['-v', 'error', '-y', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'bgr24', raw]);
+  assert.is(result.code, 0, result.stderr);
+  const bytes = readFileSync(raw);
+  const size = input.width * input.height * 3;
+  return Array.from({ length: bytes.length / size }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+}
+
+/** Mean over the pixels of a box's top and bottom edges of (green - max(blue, red)): high where a green box is drawn. */
+function edgeGreenness(frame: Buffer, box: FrameEvent['faces'][number]['box']): number {
+  let sum = 0;
+  let n = 0;
+  for (const y of [box.y, box.y + box.height]) {
+    for (let x = box.x + 2; x < box.x + box.width - 2; x += 1) {
+      const at = (Math.min(y, input.height - 1) * input.width + x) * 3;
+      sum += frame[at + 1] - Math.max(frame[at], frame[at + 2]);
+      n += 1;
+    }
+  }
+  return sum / n;
+}
+
+test('end to end: a clip with real faces -> annotated mp4 + JSONL + WebSocket, every event valid and in order', async () => {
+  const out = await outputs('e2e');
+  assert.is(out.hello.type, 'hello');
+  const run = runPipeline(config({ output: { annotatedVideo: out.video } }), { detector, classifier, sinks: [out.jsonl, out.broadcaster] });
+  const summary = await run.done;
+  await out.jsonl.close();
+  await out.client.waitFor((m) => m.type === 'stream-end', 5000);
+
+  // Nothing left behind in memory.
+  assert.equal([run.frameStore.size, run.gate.inFlight, run.gate.waiting], [0, 0, 0]);
+
+  // JSONL: valid, complete, ordered.
+  const events = readEvents(out.jsonl.path);
+  assertValid(events, 'jsonl line');
+  const frames = assertStreamShape(events, 'eof');
+  assert.is(frames.length, N, 'one event per input frame');
+  const withFaces = frames.filter((f) => f.faces.length > 0).length;
+  assert.ok(withFaces >= 0.6 * N, `faces on ${withFaces} of ${N} frames`);
+  assert.ok(frames.every((f) => !f.fault), 'no frame faulted');
+  assert.ok(frames.every((f) => f.modelVersion === classifier.version));
+
+  // WebSocket: the hello, then exactly the same events.
+  assertValid(out.client.received, 'ws message');
+  assert.equal(out.client.received.slice(1), events as unknown[]);
+
+  // Summary agrees.
+  assert.equal([summary.frames, summary.framesWithFaces, summary.videoFrames, summary.events, summary.faults, summary.dropped], [N, withFaces, N, N + 2, 0, 0]);
+  assert.equal(summary.end, { reason: 'eof' });
+
+  // Annotated mp4: the input's frame count, rate and size; green boxes where the events say faces are.
+  const video = await probeVideo({ type: 'file', path: out.video });
+  assert.equal([video.frameCount, video.fps, video.width, video.height], [N, input.fps, input.width, input.height]);
+  const [annotated, original] = await Promise.all([decodeBgr(out.video), decodeBgr(clip)]);
+  assert.is(annotated.length, N);
+  let boxes = 0;
+  for (const f of frames) {
+    for (const face of f.faces) {
+      const drawn = edgeGreenness(annotated[f.seq], face.box);
+      const before = edgeGreenness(original[f.seq], face.box);
+      assert.ok(drawn > 60 && drawn - before > 50, `frame ${f.seq} box ${JSON.stringify(face.box)}: greenness ${drawn} vs ${before} in the input`);
+      boxes += 1;
+    }
+  }
+  assert.is(boxes, summary.faces);
+  const plain = frames.find((f) => f.faces.length === 0);
+  if (plain) {
+    let diff = 0;
+    for (let i = 0; i < annotated[plain.seq].length; i += 1) diff += Math.abs(annotated[plain.seq][i] - original[plain.seq][i]);
+    assert.ok(diff / annotated[plain.seq].length < 6, `a frame without faces is left as it was (mean diff ${diff / annotated[plain.seq].length})`);
+  }
+});
+
+test('stop() mid-stream: in-flight frames finish, stream-end says stopped, outputs are closed', async () => {
+  const out = await outputs('stopped');
+  let seen = 0;
+  const run = runPipeline(config({ output: { annotatedVideo: out.video } }), {
+    detector, classifier, sinks: [out.jsonl, out.broadcaster],
+    onFrame: () => { if (++seen === 5) run.stop(); },
+  });
+  const summary = await run.done;
+  await out.jsonl.close();
+  const wsEnd = await out.client.waitFor((m) => m.type === 'stream-end', 5000);
+
+  assert.equal(summary.end, { reason: 'stopped' });
+  assert.ok(summary.frames >= 5 && summary.frames < N, `${summary.frames} frames processed of ${N}`);
+  const events = readEvents(out.jsonl.path);
+  assertValid(events, 'jsonl line');
+  assert.is(assertStreamShape(events, 'stopped').length, summary.frames);
+  assert.equal([wsEnd.reason, wsEnd.frames], ['stopped', summary.frames]);
+  assert.equal([run.frameStore.size, run.gate.inFlight], [0, 0]);
+  // The annotated video is a finished file holding exactly the processed frames.
+  assert.is(summary.videoFrames, summary.frames);
+  assert.is((await probeVideo({ type: 'file', path: out.video })).frameCount, summary.frames);
+});
+
+test('maxInFlight bounds the frames held at once; no video output means videoFrames null', async () => {
+  class RecordingStore extends InMemoryFrameStore {
+    max = 0;
+    override put(key: string, pixels: Buffer): void {
+      super.put(key, pixels);
+      this.max = Math.max(this.max, this.size);
+    }
+  }
+  const frameStore = new RecordingStore();
+  let maxInFlight = 0;
+  const deps: PipelineDeps = { detector, classifier, sinks: [], frameStore, onFrame: () => { maxInFlight = Math.max(maxInFlight, run.gate.inFlight); } };
+  const run = runPipeline(config({ maxInFlight: 2 }), deps);
+  const summary = await run.done;
+  assert.is(summary.frames, N, 'replay never drops');
+  assert.ok(frameStore.max <= 2, `at most 2 frames stored at once, saw ${frameStore.max}`);
+  assert.is(frameStore.max, 2, 'the bound was reached (detection is slower than decoding)');
+  assert.ok(maxInFlight <= 2, `gate credits ${maxInFlight}`);
+  assert.equal([frameStore.size, run.gate.inFlight, summary.videoFrames, summary.end], [0, 0, null, { reason: 'eof' }]);
+});
+
+test('a missing source fails the run with ERR_SOURCE_NOT_FOUND and leaves nothing open', async () => {
+  const video = join(tmp.dir, 'never.mp4');
+  const run = runPipeline(config({ source: { type: 'file', path: join(tmp.dir, 'absent.mp4') }, output: { annotatedVideo: video } }), { detector, classifier, sinks: [] });
+  try {
+    await run.done;
+    assert.unreachable('should have failed');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'ERR_SOURCE_NOT_FOUND');
+  }
+  assert.equal([run.frameStore.size, run.gate.inFlight, existsSync(video)], [0, 0, false]);
+});
+
+test.run();
