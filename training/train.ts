@@ -69,13 +69,14 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     version: 1, options: opts as unknown as Record<string, unknown>, epochsDone: 0, history: [], best: null, trainSeconds: 0, startedAt: new Date().toISOString(),
   };
   try {
-    if (ckpt) model.setWeights(ckpt.weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
+    if (ckpt) setModelWeights(model, ckpt.weights);
     await trainer.setWeights(model.getWeights().map((w) => w.dataSync() as Float32Array), ckpt?.optimizer ?? null);
     await runEpochs({ opts, state, trainer, model, trainSet, valSet }, { ...hooks, logger });
   } finally {
     await trainer.close();
   }
   const best = await bestModel(opts.runDir, model);
+  if (best !== model) model.dispose();
   return { runDir: opts.runDir, model: best, state, backend, train: trainSet, val: valSet };
 }
 
@@ -136,7 +137,7 @@ async function runEpoch(ctx: RunContext, epoch: number, hooks: TrainHooks): Prom
   }
   await trainer.flush(lr);
   const { weights } = await trainer.state();
-  ctx.model.setWeights(weights.map((w, i) => tf.tensor(w, ctx.model.getWeights()[i].shape)));
+  setModelWeights(ctx.model, weights);
   const seconds = (Date.now() - started) / 1000;
   const val = validate(ctx.model, ctx.valSet);
   return { epoch: epoch + 1, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy, learningRate: lr, seconds, imagesPerSec: seen / seconds };
@@ -171,6 +172,11 @@ function subsample(ds: FaceDataset, n: number): FaceDataset {
   const step = ds.count / Math.min(n, ds.count);
   const picks = new Set(Array.from({ length: Math.min(n, ds.count) }, (_, i) => Math.floor(i * step)));
   return filterDataset(ds, (_, i) => picks.has(i), `${ds.name} (first ${picks.size})`);
+}
+
+/** setWeights from flat arrays; tidy frees the temporary tensors (the variables keep their own copy). */
+function setModelWeights(model: tf.LayersModel, weights: Float32Array[]): void {
+  tf.tidy(() => model.setWeights(weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape))));
 }
 
 async function bestModel(runDir: string, fallback: tf.LayersModel): Promise<tf.LayersModel> {

@@ -2,6 +2,9 @@ import { resolve } from 'node:path';
 import { createLogger } from '../../pipeline/logger.ts';
 import { EmotionStreamError } from '../../pipeline/errors.ts';
 import { parseCommandArgs } from './parse-args.ts';
+import type { BackendChoice } from '../../training/engine/backend.ts';
+
+const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 const USAGE = `usage: emotion-stream evaluate --model <dir> --data <dir|csv> [options]
   --model <dir>     model directory (model.json, weights.bin, metadata.json) or a model family folder
@@ -26,11 +29,13 @@ export async function run(argv: string[]): Promise<number> {
   if (usage && !['Training', 'PublicTest', 'PrivateTest'].includes(usage)) throw new EmotionStreamError('ERR_USAGE', `--usage must be PublicTest, PrivateTest or Training, got "${usage}"`);
   const target = (values.target ?? 'majority') as 'majority' | 'distribution';
   if (!['majority', 'distribution'].includes(target)) throw new EmotionStreamError('ERR_USAGE', `--target must be majority or distribution, got "${target}"`);
+  const backend = values.backend ?? 'auto';
+  if (!BACKENDS.includes(backend as BackendChoice)) throw new EmotionStreamError('ERR_USAGE', `--backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
   const logger = createLogger({ name: 'evaluate', level: values.json ? 'warn' : undefined });
   const { evaluateModel } = await import('../../training/evaluate.ts');
   const result = await evaluateModel({
     modelDir: resolve(values.model), data: resolve(values.data), usage, target, flipTta: values['flip-tta'] === true,
-    backend: (values.backend ?? 'auto') as 'auto', logger,
+    backend: backend as BackendChoice, logger,
   });
   if (!values.json) process.stdout.write(`${result.table}\n`);
   const recall = Object.fromEntries(Object.entries(result.metrics.perClass).map(([k, v]) => [k, round(v.recall)]));

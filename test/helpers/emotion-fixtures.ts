@@ -79,7 +79,7 @@ export function writeFerPlusSplit(dir: string, options: FixtureOptions): void {
   each(options, (emotion, k, variant) => {
     const name = `fer${String(n++).padStart(7, '0')}.png`;
     writeImage(join(dir, name), classPattern(k, variant), FIXTURE_SIZE, FIXTURE_SIZE);
-    const votes = FERPLUS_ORDER.map((e) => (e === emotion ? 8 : 0));
+    const votes = FERPLUS_ORDER.map((e): number => (e === emotion ? 8 : 0));
     votes[(FERPLUS_ORDER.indexOf(emotion) + 1) % FERPLUS_ORDER.length] = 2;
     rows.push(`${name},"(0, 0, 48, 48)",${votes.join(',')},0,0,0`);
   });

@@ -12,7 +12,7 @@ function dataset(counts: number[]): FaceDataset {
   labels.forEach((l, i) => { targets[i * EMOTIONS.length + l] = 1; });
   return {
     name: 'counts', size: 1, count, classes: EMOTIONS, pixels: new Uint8Array(count), targets, labels,
-    sources: labels.map((_, i) => `x/${i}.png`) as unknown as string[], skipped: [],
+    sources: Array.from(labels, (_, i) => `x/${i}.png`), skipped: [],
   };
 }
 

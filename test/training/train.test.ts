@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS } from '../../pipeline/messages.ts';
 import { train, type TrainProgress, type TrainResult } from '../../training/train.ts';
 import { trainAndExport } from '../../training/train-and-export.ts';
@@ -23,6 +24,7 @@ let opts: TrainOptions;
 let result: TrainResult;
 const epochs: EpochRecord[] = [];
 const progress: TrainProgress[] = [];
+let tensorsLeft = 0;
 
 test.before(async () => {
   // loadDataset caches decoded datasets under the working directory: keep that in the temp dir.
@@ -34,7 +36,9 @@ test.before(async () => {
   opts = defaultTrainOptions({
     data: data.train, arch: 'vgg-lite', epochs: 2, batchSize: 16, workers: 2, limit: 42, backend: 'wasm', runDir: join(tmp.dir, 'run'),
   });
+  const before = tf.memory().numTensors;
   result = await train(opts, { onEpoch: (r) => epochs.push(r), onProgress: (p) => progress.push(p) });
+  tensorsLeft = tf.memory().numTensors - before;
 });
 
 test.after(() => {
@@ -80,6 +84,10 @@ test('the run directory holds the last checkpoint (state = the returned state) a
   assert.is(accuracy, bestAcc);
   assert.equal(best.getWeights().map((w) => Array.from(w.dataSync()).slice(0, 5)), result.model.getWeights().map((w) => Array.from(w.dataSync()).slice(0, 5)));
   best.dispose();
+});
+
+test('train() leaves nothing behind in tfjs memory but the returned model', () => {
+  assert.is(tensorsLeft, result.model.getWeights().length);
 });
 
 test('trainAndExport on the finished run: a loadable model dir with metadata.json, report.json and report.html', async () => {

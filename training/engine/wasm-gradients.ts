@@ -107,6 +107,23 @@ function registerBatchNormGradient(): void {
 }
 
 /**
+ * Keeps only the first (row-major) maximum of each 2x2 window in a [b, oh, 2, ow, 2, c] hit
+ * mask, as TensorFlow routes the gradient: flat image areas tie, and sending the gradient to
+ * every tied element would multiply it.
+ */
+function firstMaxOf2x2(hit: tf.Tensor): tf.Tensor {
+  const [top, bottom] = tf.split(hit, 2, 2);
+  const [a, b] = tf.split(top, 2, 4);
+  const [c, d] = tf.split(bottom, 2, 4);
+  const notA = tf.sub(1, a);
+  const fb = tf.mul(b, notA);
+  const notAB = tf.sub(notA, fb);
+  const fc = tf.mul(c, notAB);
+  const fd = tf.mul(d, tf.sub(notAB, fc));
+  return tf.concat([tf.concat([a, fb], 4), tf.concat([fc, fd], 4)], 2);
+}
+
+/**
  * MaxPool gradient for any window, stride and padding, exact like cpu's MaxPoolGrad: each
  * window's first maximal element in row-major order gets dy. The (-Infinity padded) input is
  * split into its stride phases (x[ph::s, pw::s]); for each window offset (kh, kw), a shifted
@@ -175,7 +192,7 @@ function registerMaxPoolGradient(): void {
           const x6 = tf.reshape(xe, [b, oh, 2, ow, 2, c]);
           const y6 = tf.reshape(y, [b, oh, 1, ow, 1, c]);
           const g6 = tf.reshape(g, [b, oh, 1, ow, 1, c]);
-          const dx = tf.reshape(tf.mul(tf.cast(tf.equal(x6, y6), 'float32'), g6), [b, oh * 2, ow * 2, c]);
+          const dx = tf.reshape(tf.mul(firstMaxOf2x2(tf.cast(tf.equal(x6, y6), 'float32')), g6), [b, oh * 2, ow * 2, c]);
           return h % 2 || w % 2 ? tf.pad(dx, [[0, 0], [0, h - oh * 2], [0, w - ow * 2], [0, 0]]) : dx;
         },
       };

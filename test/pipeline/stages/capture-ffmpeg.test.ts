@@ -137,6 +137,20 @@ test('emits stream-start, every frame with exact pixels and pts, then stream-end
   assert.is(run.store.size, 0);
 });
 
+for (const [container, codec] of [['mkv', ['-c:v', 'libx264']], ['avi', ['-c:v', 'mpeg4', '-q:v', '3']], ['webm', ['-c:v', 'libvpx', '-b:v', '300k']]] as const) {
+  test(`a .${container} file (${codec[1]}) yields every frame with its timestamps`, async () => {
+    const path = at(`clip.${container}`);
+    await ffmpeg(['-i', clip, ...codec, path]);
+    const run = await capture({ type: 'file', path });
+    assert.is(run.error, undefined);
+    assert.is(run.frames.length, 30);
+    assert.equal(run.frames.map((f) => f.meta.seq), [...Array(30).keys()]);
+    run.frames.forEach(({ meta }, i) => assert.ok(Math.abs(meta.ptsMs - i * 100) <= 1, `frame ${i} pts ${meta.ptsMs}`));
+    assert.equal([run.start!.width, run.start!.height, run.start!.fps], [160, 120, 10]);
+    assert.is(run.end!.reason, 'eof');
+  });
+}
+
 test('resize scales every frame', async () => {
   const run = await capture({ type: 'file', path: clip }, { resize: { width: 80, height: 60 } });
   assert.equal([run.start!.width, run.start!.height], [80, 60]);

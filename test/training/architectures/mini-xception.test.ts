@@ -58,7 +58,8 @@ test('mini-xception: one training step on wasm matches the cpu backend and leaks
   assert.ok(Math.abs(ref.lossSum - lossSum) < 1e-3 * Math.abs(ref.lossSum), `loss wasm ${lossSum} vs cpu ${ref.lossSum}`);
   // Relative L2 error of the whole gradient: float differences (~1e-5) in the forward pass can
   // flip a ReLU mask or a pooling argmax for a value within ~1e-5 of its rival, which moves the
-  // upstream gradients by ~0.5%; a wrong kernel moves them by tens of percent.
+  // upstream gradients by up to ~1% (usually the error is ~5e-6); a wrong kernel moves them by
+  // far more (wasm's own MaxPoolGrad in place of ours: 11-14%; an unflipped depthwise filter: >100%).
   let err = 0;
   let ref2 = 0;
   for (let i = 0; i < gCpu.length; i++) {
@@ -66,8 +67,7 @@ test('mini-xception: one training step on wasm matches the cpu backend and leaks
     ref2 += gCpu[i] ** 2;
   }
   const rel = Math.sqrt(err / ref2);
-  console.log(`REL ${rel}`);
-  assert.ok(ref2 > 0 && rel < 2e-2, `gradients differ: relative L2 error ${rel}`);
+  assert.ok(ref2 > 0 && rel < 4e-2, `gradients differ: relative L2 error ${rel}`);
 });
 
 test('mini-xception: a saved model directory loads back and predicts the same', async () => {

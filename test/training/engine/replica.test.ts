@@ -100,7 +100,7 @@ test.before(async () => {
   ref.loss = value.dataSync()[0];
   ref.correct = correct;
   ref.grads = g;
-  tf.train.adam(lr1).applyGradients(grads);
+  tf.train.adam(lr1).applyGradients(grads as tf.NamedTensorMap & Record<string, tf.Variable>);
   ref.afterAdam = copy(model.getWeights());
   await tf.setBackend('wasm');
   registerTrainingGradients('wasm');
