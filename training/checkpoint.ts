@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmotionStreamError } from '../pipeline/errors.ts';
@@ -31,8 +31,11 @@ const CURRENT = 'checkpoint';
 /**
  * Writes the checkpoint into a fresh folder and swaps it in with renames, so a process killed
  * at any moment (kill -9 mid-write included) leaves either the previous or the new checkpoint.
+ * The best epoch's model lives inside it (`best/`), written by `writeBest` when this epoch
+ * improved and carried over from the previous checkpoint otherwise, so the state's `best` and
+ * the best model can never disagree.
  */
-export async function saveCheckpoint(runDir: string, ckpt: Checkpoint): Promise<void> {
+export async function saveCheckpoint(runDir: string, ckpt: Checkpoint, writeBest?: (dir: string) => Promise<void>): Promise<void> {
   const tmp = join(runDir, `${CURRENT}.tmp`);
   const old = join(runDir, `${CURRENT}.old`);
   const cur = join(runDir, CURRENT);
@@ -42,6 +45,9 @@ export async function saveCheckpoint(runDir: string, ckpt: Checkpoint): Promise<
     await writeFile(join(tmp, 'weights.bin'), packArrays(ckpt.weights));
     await writeFile(join(tmp, 'optimizer.bin'), packArrays(ckpt.optimizer.map((o) => o.data)));
     const meta = { state: ckpt.state, weightSizes: ckpt.weights.map((w) => w.length), optimizer: ckpt.optimizer.map((o) => ({ name: o.name, shape: o.shape })) };
+    const previousBest = bestModelDir(runDir);
+    if (writeBest) await writeBest(join(tmp, 'best'));
+    else if (previousBest) await cp(previousBest, join(tmp, 'best'), { recursive: true });
     await writeFile(join(tmp, 'checkpoint.json'), JSON.stringify(meta, null, 1));
     // Only rotate when a current checkpoint exists: after a crash between the two renames,
     // checkpoint.old is the only complete one and must survive until the new one is in place.
@@ -54,6 +60,17 @@ export async function saveCheckpoint(runDir: string, ckpt: Checkpoint): Promise<
   } catch (cause) {
     throw new EmotionStreamError('ERR_CHECKPOINT', `cannot write checkpoint in ${runDir}`, { cause, context: { runDir } });
   }
+}
+
+/**
+ * The best model of a run's latest complete checkpoint (`best/` in runs written before the
+ * best model moved into the checkpoint), or null when there is none.
+ */
+export function bestModelDir(runDir: string): string | null {
+  const candidates = [join(runDir, CURRENT), join(runDir, `${CURRENT}.old`)]
+    .filter((d) => existsSync(join(d, 'checkpoint.json')))
+    .map((d) => join(d, 'best'));
+  return [...candidates.slice(0, 1), join(runDir, 'best')].find((d) => existsSync(join(d, 'model.json'))) ?? null;
 }
 
 /** Loads the latest complete checkpoint of a run, or null when the run has none yet. */

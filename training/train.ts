@@ -18,8 +18,8 @@ import { classWeightsFor } from './class-weights.ts';
 import { crossEntropy, predictDataset } from './predict-dataset.ts';
 import { computeMetrics } from './metrics/classification-metrics.ts';
 import { argmaxRows } from './metrics/argmax-rows.ts';
-import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
-import { saveModelDir } from './registry/model-files.ts';
+import { bestModelDir, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
+import { loadModelDir, saveModelDir } from './registry/model-files.ts';
 import type { EpochRecord } from './evaluation-result.ts';
 import type { TrainOptions } from './train-options.ts';
 
@@ -97,12 +97,10 @@ async function runEpochs(ctx: RunContext, hooks: TrainHooks & { logger: Logger }
     state.epochsDone = epoch + 1;
     state.trainSeconds += record.seconds;
     const improved = !state.best || record.valAccuracy > state.best.valAccuracy;
-    if (improved) {
-      state.best = { epoch: epoch + 1, valAccuracy: record.valAccuracy };
-      await saveModelDir(ctx.model, join(opts.runDir, 'best'));
-    }
+    if (improved) state.best = { epoch: epoch + 1, valAccuracy: record.valAccuracy };
     const weights = ctx.model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
-    await saveCheckpoint(opts.runDir, { state, weights, optimizer: (await ctx.trainer.state()).optimizer });
+    await saveCheckpoint(opts.runDir, { state, weights, optimizer: (await ctx.trainer.state()).optimizer },
+      improved ? (dir) => saveModelDir(ctx.model, dir) : undefined);
     hooks.onEpoch?.(record);
     hooks.logger.info({ ...record, best: state.best }, 'epoch done');
     if (state.best && epoch + 1 - state.best.epoch >= opts.patience) {
@@ -180,6 +178,6 @@ function setModelWeights(model: tf.LayersModel, weights: Float32Array[]): void {
 }
 
 async function bestModel(runDir: string, fallback: tf.LayersModel): Promise<tf.LayersModel> {
-  const { loadModelDir } = await import('./registry/model-files.ts');
-  return existsSync(join(runDir, 'best', 'model.json')) ? loadModelDir(join(runDir, 'best')) : fallback;
+  const dir = bestModelDir(runDir);
+  return dir ? loadModelDir(dir) : fallback;
 }

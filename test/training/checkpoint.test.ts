@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../training/checkpoint.ts';
+import { bestModelDir, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../training/checkpoint.ts';
 import { isEmotionStreamError } from '../../pipeline/errors.ts';
 import { tempDir } from '../helpers/paths.ts';
 
@@ -116,6 +116,24 @@ test('a save that fails when only checkpoint.old exists keeps checkpoint.old loa
   }
   assert.ok(isEmotionStreamError(caught) && caught.code === 'ERR_CHECKPOINT', `expected ERR_CHECKPOINT, got ${String(caught)}`);
   assertSame(await loadCheckpoint(dir), checkpoint(1));
+});
+
+test('the best model travels inside the checkpoint: written when an epoch improves, carried over otherwise', async () => {
+  const dir = runDir();
+  assert.is(bestModelDir(dir), null);
+  const writeBest = (tag: string) => async (best: string) => {
+    mkdirSync(best, { recursive: true });
+    writeFileSync(join(best, 'model.json'), JSON.stringify({ tag }));
+  };
+  await saveCheckpoint(dir, checkpoint(1), writeBest('epoch-1'));
+  await saveCheckpoint(dir, checkpoint(2));
+  assert.is(bestModelDir(dir), join(dir, 'checkpoint', 'best'));
+  assert.equal(JSON.parse(readFileSync(join(dir, 'checkpoint', 'best', 'model.json'), 'utf8')), { tag: 'epoch-1' });
+  await saveCheckpoint(dir, checkpoint(3), writeBest('epoch-3'));
+  assert.equal(JSON.parse(readFileSync(join(dir, 'checkpoint', 'best', 'model.json'), 'utf8')), { tag: 'epoch-3' });
+  // Killed between the renames: the best model of the complete checkpoint.old is found.
+  renameSync(join(dir, 'checkpoint'), join(dir, 'checkpoint.old'));
+  assert.is(bestModelDir(dir), join(dir, 'checkpoint.old', 'best'));
 });
 
 test('corrupt checkpoints are ERR_CHECKPOINT naming the problem, never silently a fresh start', async () => {

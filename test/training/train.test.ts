@@ -7,7 +7,7 @@ import { EMOTIONS } from '../../pipeline/messages.ts';
 import { train, type TrainProgress, type TrainResult } from '../../training/train.ts';
 import { trainAndExport } from '../../training/train-and-export.ts';
 import { defaultTrainOptions, type TrainOptions } from '../../training/train-options.ts';
-import { loadCheckpoint } from '../../training/checkpoint.ts';
+import { bestModelDir, loadCheckpoint } from '../../training/checkpoint.ts';
 import { loadModelDir } from '../../training/registry/model-files.ts';
 import { predictDataset } from '../../training/predict-dataset.ts';
 import { argmaxRows } from '../../training/metrics/argmax-rows.ts';
@@ -76,9 +76,11 @@ test('the run directory holds the last checkpoint (state = the returned state) a
   assert.ok(result.state.best);
   assert.is(result.state.best.valAccuracy, bestAcc);
   assert.is(result.state.best.epoch, result.state.history.findIndex((h) => h.valAccuracy === bestAcc) + 1, 'first epoch with the best accuracy');
-  assert.ok(existsSync(join(opts.runDir, 'best', 'model.json')));
-  // The returned model is best/ and scores exactly what its epoch recorded.
-  const best = await loadModelDir(join(opts.runDir, 'best'));
+  // The best model is part of the checkpoint, so state.best and the model cannot disagree.
+  assert.is(bestModelDir(opts.runDir), join(opts.runDir, 'checkpoint', 'best'));
+  assert.ok(existsSync(join(opts.runDir, 'checkpoint', 'best', 'model.json')));
+  // The returned model is that best model and scores exactly what its epoch recorded.
+  const best = await loadModelDir(bestModelDir(opts.runDir)!);
   const predicted = argmaxRows(predictDataset(best, result.val), 7);
   const accuracy = predicted.filter((p, i) => p === result.val.labels[i]).length / result.val.count;
   assert.is(accuracy, bestAcc);
