@@ -19,6 +19,7 @@ export const classifierSchema = z.strictObject({
   modelDir: z.string().optional().describe('model directory (model.json, weights.bin, metadata.json) or a model family folder with versions; default: the shipped models/emotion'),
   maxBatchFaces: z.number().int().min(1).max(1024).default(64).describe('most faces classified in one batched predict'),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('tfjs backend: tfjs-node when installed, else wasm'),
+  flipTta: z.boolean().default(false).describe('average each face with its mirror image (test-time augmentation): 2x classification work, see the README for the accuracy it buys'),
 });
 
 export const outputSchema = z.strictObject({

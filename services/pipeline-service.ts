@@ -40,7 +40,7 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
   try {
     const wsPort = await openEventSinks(config, logger, opened);
     const backend = await initBackend(config.classifier.backend);
-    const classifier = (opened.classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily())));
+    const classifier = (opened.classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()), { flipTta: config.classifier.flipTta }));
     const detector = (opened.detector = await loadHaarCascadeDetector(config.detector));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });

@@ -20,9 +20,14 @@ export class TfjsEmotionClassifier implements EmotionClassifier {
     readonly version: string,
     readonly inputSize: number,
     readonly metadata: ModelMetadata,
+    private readonly flipTta: boolean,
   ) {}
 
-  static async load(dir: string): Promise<TfjsEmotionClassifier> {
+  /**
+   * @param options.flipTta average each face's scores with its mirror image's (test-time
+   *   augmentation): twice the classification work, usually a point or so more accuracy.
+   */
+  static async load(dir: string, options: { flipTta?: boolean } = {}): Promise<TfjsEmotionClassifier> {
     if (!existsSync(dir)) throw new EmotionStreamError('ERR_MODEL_LOAD', `model directory not found: ${dir}`, { context: { dir } });
     const metadata = await readMetadata(dir);
     const model = await loadModelDir(dir);
@@ -36,14 +41,15 @@ export class TfjsEmotionClassifier implements EmotionClassifier {
       model.dispose();
       throw new EmotionStreamError('ERR_MODEL_INVALID', `model in ${dir} outputs ${model.outputs[0].shape[1]} classes, expected ${EMOTIONS.length}`, { context: { dir } });
     }
-    return new TfjsEmotionClassifier(model, `${metadata.name}@${metadata.version}`, size, metadata);
+    return new TfjsEmotionClassifier(model, `${metadata.name}@${metadata.version}`, size, metadata, options.flipTta === true);
   }
 
   classify(crops: Float32Array, count: number): EmotionScores[] {
     if (count === 0) return [];
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(crops.subarray(0, count * this.inputSize * this.inputSize), [count, this.inputSize, this.inputSize, 1]);
-      return this.model.predict(x) as tf.Tensor2D;
+      const p = this.model.predict(x) as tf.Tensor2D;
+      return this.flipTta ? tf.div(tf.add(p, this.model.predict(tf.reverse(x, 2)) as tf.Tensor2D), 2) : p;
     });
     const values = probs.dataSync();
     probs.dispose();

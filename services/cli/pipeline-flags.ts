@@ -6,7 +6,7 @@ import { numberFlag } from './parse-args.ts';
 export const PIPELINE_FLAGS = {
   config: { type: 'string' }, out: { type: 'string' }, events: { type: 'string' }, 'ws-port': { type: 'string' },
   'ws-host': { type: 'string' }, 'camera-id': { type: 'string' }, model: { type: 'string' }, resize: { type: 'string' },
-  'detect-downscale': { type: 'string' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
+  'detect-downscale': { type: 'string' }, 'flip-tta': { type: 'boolean' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
 } as const;
 
 export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annotated video (box + "Label (93.1%)" per face)
@@ -15,6 +15,7 @@ export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annot
   --ws-host <ip>            interface for the WebSocket server (default 127.0.0.1)
   --camera-id <id>          camera id in events (default cam0)
   --model <dir>             emotion model directory (default: the shipped models/emotion)
+  --flip-tta                also classify each face's mirror image and average (2x classifier work)
   --resize <W>x<H>          scale frames before analysis
   --detect-downscale <px>   run face detection on a copy whose longer side is <px>
   --max-in-flight <n>       frames in the pipeline at once (default 8)
@@ -33,7 +34,7 @@ export function pipelineOverrides(v: Values): Record<string, unknown> {
     resize: str('resize') ? parseSize(str('resize')!) : undefined,
     maxInFlight: str('max-in-flight') ? numberFlag(str('max-in-flight'), 'max-in-flight', 8, { integer: true, min: 1 }) : undefined,
     detector: { downscaleTo: str('detect-downscale') ? numberFlag(str('detect-downscale'), 'detect-downscale', 0, { integer: true, min: 64 }) : undefined },
-    classifier: { modelDir: str('model') ? resolve(str('model')!) : undefined },
+    classifier: { modelDir: str('model') ? resolve(str('model')!) : undefined, flipTta: v['flip-tta'] === true ? true : undefined },
     output: {
       annotatedVideo: str('out') ? resolve(str('out')!) : undefined,
       eventsJsonl: str('events') ? resolve(str('events')!) : undefined,

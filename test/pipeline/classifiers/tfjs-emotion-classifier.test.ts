@@ -69,6 +69,33 @@ test('loads the shipped model: version, input size and classes from its metadata
   }
 });
 
+test('flipTta averages each face with its mirror image', async () => {
+  const plain = await TfjsEmotionClassifier.load(shipped);
+  const tta = await TfjsEmotionClassifier.load(shipped, { flipTta: true });
+  try {
+    const size = plain.inputSize;
+    const crops = cropFaces(photo, FACES, size);
+    const mirrored = new Float32Array(crops.length);
+    for (let f = 0; f < FACES.length; f++) {
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) mirrored[f * size * size + y * size + x] = crops[f * size * size + y * size + (size - 1 - x)];
+      }
+    }
+    const a = plain.classify(crops, FACES.length);
+    const b = plain.classify(mirrored, FACES.length);
+    const tensors = tf.memory().numTensors;
+    const both = tta.classify(crops, FACES.length);
+    assert.is(tf.memory().numTensors, tensors);
+    both.forEach((s, i) => {
+      for (const e of EMOTIONS) assert.ok(Math.abs(s[e] - (a[i][e] + b[i][e]) / 2) < 1e-4, `face ${i} ${e}`);
+    });
+    assert.ok(EMOTIONS.some((e) => Math.abs(a[0][e] - b[0][e]) > 1e-4), 'a face and its mirror score differently, so the test can tell');
+  } finally {
+    plain.dispose();
+    tta.dispose();
+  }
+});
+
 test('classify: 7 probabilities summing to 1 per face, in face order, without leaking tensors', async () => {
   const classifier = await TfjsEmotionClassifier.load(shipped);
   try {
