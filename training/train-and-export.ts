@@ -1,6 +1,6 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { train, type TrainHooks } from './train.ts';
 import type { TrainOptions } from './train-options.ts';
@@ -59,7 +59,7 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
     classes: [...result.train.classes],
     input: { size: result.train.size, channels: 1, preprocessing: PREPROCESSING },
     training: {
-      data: opts.data, validation: result.val.name, epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch ?? null,
+      data: shownPath(opts.data), validation: result.val.name.replace(opts.valData ?? testPath, shownPath(opts.valData ?? testPath)), epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch ?? null,
       backend: result.backend, workers: opts.workers, durationSeconds: Math.round(result.state.trainSeconds), imagesPerSec: Math.round(imagesPerSec),
       augmentation: opts.augment ? { ...NOTEBOOK_AUGMENTATION } : null,
       optimizer: { name: 'adam', learningRate: opts.learningRate, minLearningRate: opts.minLearningRate, schedule: 'warmup+cosine', batchSize: opts.batchSize, classWeights: opts.classWeights },
@@ -74,7 +74,7 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
   await writeTrainingReport(outDir, {
     model: { name: metadata.name, version: metadata.version, architecture: opts.arch, parameters: metadata.parameters },
     training: {
-      dataset: opts.data, backend: result.backend, workers: opts.workers, epochs: result.state.epochsDone,
+      dataset: shownPath(opts.data), backend: result.backend, workers: opts.workers, epochs: result.state.epochsDone,
       durationSeconds: metadata.training.durationSeconds, imagesPerSec: metadata.training.imagesPerSec,
       augmentation: metadata.training.augmentation ?? {}, optimizer: metadata.training.optimizer,
       startedAt: result.state.startedAt, finishedAt: new Date().toISOString(),
@@ -84,4 +84,9 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
   });
   if (hooks.exportDir && resolve(hooks.exportDir) !== resolve(join(result.runDir, 'model'))) await cp(outDir, join(result.runDir, 'model'), { recursive: true });
   return { runDir: result.runDir, modelDir: outDir, epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch, metrics: metadata.metrics };
+}
+
+/** Paths as recorded in a shipped model's metadata: relative to where training ran, not this machine's layout. */
+function shownPath(path: string): string {
+  return relative(process.cwd(), path) || '.';
 }
