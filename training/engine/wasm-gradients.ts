@@ -107,20 +107,30 @@ function registerBatchNormGradient(): void {
 }
 
 /**
- * Keeps only the first (row-major) maximum of each 2x2 window in a [b, oh, 2, ow, 2, c] hit
- * mask, as TensorFlow routes the gradient: flat image areas tie, and sending the gradient to
- * every tied element would multiply it.
+ * Gradient of 2x2 stride-2 max pooling over an even-sized x [b, 2*oh, 2*ow, c]: dy goes to the
+ * first (row-major) element of each window equal to the pooled max, as TensorFlow routes it
+ * (flat image areas tie; sending dy to every tied element would multiply it). Built from
+ * rank-3 slices, elementwise ops and concats: wasm runs those fast, whereas rank-6
+ * broadcasting, split and the backend's MaxPoolGrad cost 10-100x more (or are wrong).
  */
-function firstMaxOf2x2(hit: tf.Tensor): tf.Tensor {
-  const [top, bottom] = tf.split(hit, 2, 2);
-  const [a, b] = tf.split(top, 2, 4);
-  const [c, d] = tf.split(bottom, 2, 4);
-  const notA = tf.sub(1, a);
-  const fb = tf.mul(b, notA);
-  const notAB = tf.sub(notA, fb);
-  const fc = tf.mul(c, notAB);
-  const fd = tf.mul(d, tf.sub(notAB, fc));
-  return tf.concat([tf.concat([a, fb], 4), tf.concat([fc, fd], 4)], 2);
+function maxPool2x2Grad(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const [n, ow] = [b * (h / 2), w / 2];
+  const rows = tf.reshape(x, [n, 2, ow * 2 * c]);
+  const row = (r: number) => tf.reshape(tf.slice(rows, [0, r, 0], [n, 1, ow * 2 * c]), [n, ow, 2 * c]);
+  const [top, bottom] = [row(0), row(1)];
+  const corner = (t: tf.Tensor, k: number) => tf.slice(t, [0, 0, k * c], [n, ow, c]);
+  const ym = tf.reshape(y, [n, ow, c]);
+  const g = tf.reshape(dy, [n, ow, c]);
+  let free: tf.Tensor = tf.onesLike(ym);
+  const grads = [corner(top, 0), corner(top, 1), corner(bottom, 0), corner(bottom, 1)].map((v) => {
+    const first = tf.mul(tf.cast(tf.equal(v, ym), 'float32'), free);
+    free = tf.sub(free, first);
+    return tf.mul(first, g);
+  });
+  const topRow = tf.reshape(tf.concat([grads[0], grads[1]], 2), [n, 1, ow * 2 * c]);
+  const bottomRow = tf.reshape(tf.concat([grads[2], grads[3]], 2), [n, 1, ow * 2 * c]);
+  return tf.reshape(tf.concat([topRow, bottomRow], 1), [b, h, w, c]);
 }
 
 /**
@@ -165,8 +175,8 @@ export function maxPoolGradGeneral(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor
 }
 
 /**
- * MaxPool: 2x2 stride 2 on even sizes (or 'valid' padding) takes a reshape-and-broadcast fast
- * path (dy goes where the input equals the pooled max); every other shape uses
+ * MaxPool: 2x2 stride 2 on even sizes (or 'valid' padding) takes the maxPool2x2Grad fast
+ * path; every other shape uses
  * maxPoolGradGeneral. Neither uses the backend's MaxPoolGrad (wrong on tfjs 4.22 wasm when a
  * window holds no positive value).
  */
@@ -189,10 +199,7 @@ function registerMaxPoolGradient(): void {
           // 'valid' pooling ignores a trailing odd row/column: it gets zero gradient.
           const [oh, ow] = [Math.floor(h / 2), Math.floor(w / 2)];
           const xe = h % 2 || w % 2 ? tf.slice(x, [0, 0, 0, 0], [b, oh * 2, ow * 2, c]) : x;
-          const x6 = tf.reshape(xe, [b, oh, 2, ow, 2, c]);
-          const y6 = tf.reshape(y, [b, oh, 1, ow, 1, c]);
-          const g6 = tf.reshape(g, [b, oh, 1, ow, 1, c]);
-          const dx = tf.reshape(tf.mul(firstMaxOf2x2(tf.cast(tf.equal(x6, y6), 'float32')), g6), [b, oh * 2, ow * 2, c]);
+          const dx = maxPool2x2Grad(xe as tf.Tensor4D, y, g);
           return h % 2 || w % 2 ? tf.pad(dx, [[0, 0], [0, h - oh * 2], [0, w - ow * 2], [0, 0]]) : dx;
         },
       };
