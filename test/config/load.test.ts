@@ -40,7 +40,7 @@ test('defaults: the notebook detector (scaleFactor 1.1, minNeighbors 5, minSize 
     minSize: 30,
     concurrency: 2,
   });
-  assert.equal(config.classifier, { maxBatchFaces: 64, backend: 'auto' });
+  assert.equal(config.classifier, { maxBatchFaces: 64, backend: 'auto', flipTta: false });
   assert.equal([config.cameraId, config.maxInFlight, config.realtime, config.mode, config.output, config.logLevel], ['cam0', 8, false, undefined, {}, 'info']);
   assert.equal(config.source, file);
 });
