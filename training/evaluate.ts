@@ -4,9 +4,7 @@ import { initBackend, type BackendChoice } from './engine/backend.ts';
 import { loadDataset } from './datasets/load-dataset.ts';
 import { resolveModelDir } from './registry/model-registry.ts';
 import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
-import { predictDataset } from './predict-dataset.ts';
-import { computeMetrics } from './metrics/classification-metrics.ts';
-import { argmaxRows } from './metrics/argmax-rows.ts';
+import { scoreDataset } from './predict-dataset.ts';
 import { formatMetricsTable } from './metrics/format-metrics-table.ts';
 import type { EvaluationMetrics } from './evaluation-result.ts';
 
@@ -38,9 +36,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   const classifier = await TfjsEmotionClassifier.load(dir);
   const ds = await loadDataset(options.data, { usage: options.usage, target: options.target, logger });
   const started = performance.now();
-  const probs = predictDataset(classifier.model, ds, { flipTta: options.flipTta });
+  const { metrics } = scoreDataset(classifier.model, ds, { flipTta: options.flipTta });
   const seconds = (performance.now() - started) / 1000;
-  const metrics = computeMetrics(ds.labels, argmaxRows(probs, ds.classes.length), ds.classes);
   logger.info({ backend, model: classifier.version, count: ds.count, accuracy: metrics.accuracy, seconds }, 'evaluated');
   classifier.dispose();
   return { modelVersion: classifier.version, dataName: ds.name, metrics, table: formatMetricsTable(metrics), skipped: ds.skipped.length, seconds };

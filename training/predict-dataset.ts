@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FaceDataset } from './datasets/face-dataset.ts';
+import type { EvaluationMetrics } from './evaluation-result.ts';
+import { computeMetrics } from './metrics/classification-metrics.ts';
+import { argmaxRows } from './metrics/argmax-rows.ts';
 
 /**
  * Class probabilities for every image of a dataset (count * classes), in batches, with the
@@ -30,4 +33,10 @@ export function crossEntropy(probs: Float32Array, ds: FaceDataset): number {
   let sum = 0;
   for (let i = 0; i < probs.length; i++) if (ds.targets[i] > 0) sum -= ds.targets[i] * Math.log(Math.max(probs[i], 1e-7));
   return sum / Math.max(1, ds.count);
+}
+
+/** Predicts every image of a labelled dataset and scores the argmax predictions against its labels. */
+export function scoreDataset(model: tf.LayersModel, ds: FaceDataset, options: { flipTta?: boolean } = {}): { probs: Float32Array; metrics: EvaluationMetrics } {
+  const probs = predictDataset(model, ds, options);
+  return { probs, metrics: computeMetrics(ds.labels, argmaxRows(probs, ds.classes.length), ds.classes) };
 }

@@ -7,9 +7,7 @@ import type { TrainOptions } from './train-options.ts';
 import { loadDataset } from './datasets/load-dataset.ts';
 import { privateTest, publicTest } from './datasets/split-filter.ts';
 import type { FaceDataset } from './datasets/face-dataset.ts';
-import { predictDataset } from './predict-dataset.ts';
-import { computeMetrics } from './metrics/classification-metrics.ts';
-import { argmaxRows } from './metrics/argmax-rows.ts';
+import { scoreDataset } from './predict-dataset.ts';
 import { saveModelDir } from './registry/model-files.ts';
 import { writeTrainingReport } from './report/training-report.ts';
 import { NOTEBOOK_AUGMENTATION } from './engine/batch-builder.ts';
@@ -26,8 +24,7 @@ export function evaluateSets(model: tf.LayersModel, test: FaceDataset, label: st
   const sets: EvaluationSet[] = [];
   const run = (name: string, ds: FaceDataset, flipTta = false) => {
     if (ds.count === 0) return;
-    const probs = predictDataset(model, ds, { flipTta });
-    sets.push({ name, metrics: computeMetrics(ds.labels, argmaxRows(probs, ds.classes.length), ds.classes) });
+    sets.push({ name, metrics: scoreDataset(model, ds, { flipTta }).metrics });
   };
   run(`${label} (${test.count})`, test);
   run('PrivateTest', privateTest(test));

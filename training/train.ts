@@ -15,9 +15,7 @@ import { loadDataset } from './datasets/load-dataset.ts';
 import { filterDataset, publicTest } from './datasets/split-filter.ts';
 import type { FaceDataset } from './datasets/face-dataset.ts';
 import { classWeightsFor } from './class-weights.ts';
-import { crossEntropy, predictDataset } from './predict-dataset.ts';
-import { computeMetrics } from './metrics/classification-metrics.ts';
-import { argmaxRows } from './metrics/argmax-rows.ts';
+import { crossEntropy, scoreDataset } from './predict-dataset.ts';
 import { bestModelDir, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
 import { loadModelDir, saveModelDir } from './registry/model-files.ts';
 import type { EpochRecord } from './evaluation-result.ts';
@@ -142,8 +140,7 @@ async function runEpoch(ctx: RunContext, epoch: number, hooks: TrainHooks): Prom
 }
 
 function validate(model: tf.LayersModel, ds: FaceDataset): { loss: number; accuracy: number } {
-  const probs = predictDataset(model, ds);
-  const metrics = computeMetrics(ds.labels, argmaxRows(probs, ds.classes.length), ds.classes);
+  const { probs, metrics } = scoreDataset(model, ds);
   return { loss: crossEntropy(probs, ds), accuracy: metrics.accuracy };
 }
 

@@ -1,5 +1,6 @@
 import { EMOTIONS, type Emotion } from '../../pipeline/messages.ts';
 import type { FaceDataset } from './face-dataset.ts';
+import { argmaxRows } from '../metrics/argmax-rows.ts';
 
 const CLASS_COUNT = EMOTIONS.length;
 
@@ -77,16 +78,4 @@ export class FaceDatasetBuilder {
     targets.set(this.targets);
     this.targets = targets;
   }
-}
-
-/** Index of the largest value of each row; ties go to the lowest index (the fixed EMOTIONS order). */
-function argmaxRows(values: Float32Array, width: number): Uint8Array {
-  const rows = values.length / width;
-  const labels = new Uint8Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let k = 1; k < width; k++) if (values[r * width + k] > values[r * width + best]) best = k;
-    labels[r] = best;
-  }
-  return labels;
 }

@@ -3,16 +3,16 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import cv from '../../../pipeline/opencv.ts';
 import { TfjsEmotionClassifier } from '../../../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { cropFaces } from '../../../pipeline/classifiers/face-crops.ts';
 import { isEmotionStreamError } from '../../../pipeline/errors.ts';
-import { EMOTIONS, type BoxPx } from '../../../pipeline/messages.ts';
+import { EMOTIONS } from '../../../pipeline/messages.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
 import { resolveModelDir, shippedModelFamily } from '../../../training/registry/model-registry.ts';
 import { saveModelDir } from '../../../training/registry/model-files.ts';
 import type { ModelMetadata } from '../../../training/model-metadata.ts';
-import { faceApiSamplePhoto, tempDir } from '../../helpers/paths.ts';
+import { tempDir } from '../../helpers/paths.ts';
+import { sample3WithFaces } from '../../helpers/sample-faces.ts';
 
 await initBackend('wasm');
 const shipped = resolveModelDir(shippedModelFamily());
@@ -20,14 +20,7 @@ const shippedMeta = JSON.parse(readFileSync(join(shipped, 'metadata.json'), 'utf
 const tmp = tempDir('es-tfjs-classifier-');
 test.after(() => tmp.cleanup());
 
-// sample3.jpg and its three faces as the Haar detector finds them.
-const image = cv.imread(faceApiSamplePhoto(3));
-const photo = { pixels: image.getData(), width: image.cols, height: image.rows };
-const FACES: BoxPx[] = [
-  { x: 551, y: 339, width: 251, height: 251 },
-  { x: 1015, y: 209, width: 315, height: 315 },
-  { x: 1482, y: 313, width: 249, height: 249 },
-];
+const { photo, faces: FACES } = sample3WithFaces();
 
 /** A copy of the shipped model directory, changed by `edit` (which receives the copy's path). */
 function brokenCopy(name: string, edit: (dir: string) => void): string {

@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMPTY, Subject, from, lastValueFrom, toArray, type Observable } from 'rxjs';
-import cv from '../../../pipeline/opencv.ts';
 import { classifyEmotion } from '../../../pipeline/stages/classify-emotion.ts';
 import { TfjsEmotionClassifier } from '../../../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import type { EmotionClassifier } from '../../../pipeline/classifiers/emotion-classifier.ts';
@@ -19,21 +18,14 @@ import {
 } from '../../../pipeline/messages.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
 import { resolveModelDir, shippedModelFamily } from '../../../training/registry/model-registry.ts';
-import { faceApiSamplePhoto } from '../../helpers/paths.ts';
+import { sample3WithFaces } from '../../helpers/sample-faces.ts';
 
 const CAMERA = 'cam1';
 await initBackend('wasm');
 const model = await TfjsEmotionClassifier.load(resolveModelDir(shippedModelFamily()));
 test.after(() => model.dispose());
 
-// sample3.jpg (1920x1350) and its three faces as the Haar detector finds them.
-const image = cv.imread(faceApiSamplePhoto(3));
-const photo = { pixels: image.getData(), width: image.cols, height: image.rows };
-const FACES: BoxPx[] = [
-  { x: 551, y: 339, width: 251, height: 251 },
-  { x: 1015, y: 209, width: 315, height: 315 },
-  { x: 1482, y: 313, width: 249, height: 249 },
-];
+const { photo, faces: FACES } = sample3WithFaces();
 
 /** The real model behind a thin EmotionClassifier that records the face count of every predict call. */
 function counting(inner: EmotionClassifier, failOnCall?: number): EmotionClassifier & { calls: number[] } {
