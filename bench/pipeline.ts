@@ -7,40 +7,21 @@
  * Last line: one JSON object.   npm run bench:pipeline [-- --clip file.mp4]
  */
 import { parseArgs } from 'node:util';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { concatMap, lastValueFrom, from, toArray } from 'rxjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { runProcess } from '../pipeline/sources/run-process.ts';
-import { buildDemoClip } from '../pipeline/sources/demo-clip.ts';
-import { loadPipelineConfig } from '../config/load.ts';
+import { benchSetup } from './bench-clip.ts';
 import { runPipeline } from '../pipeline/compose.ts';
-import { loadHaarCascadeDetector } from '../pipeline/detectors/haar-cascade-detector.ts';
 import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { cropFaces } from '../pipeline/classifiers/face-crops.ts';
 import { captureFfmpeg } from '../pipeline/stages/capture-ffmpeg.ts';
 import { InMemoryFrameStore } from '../pipeline/frames/frame-store.ts';
 import { FlowGate } from '../pipeline/flow/flow-gate.ts';
-import { initBackend } from '../training/engine/backend.ts';
-import { resolveModelDir, shippedModelFamily } from '../training/registry/model-registry.ts';
 import type { FaceDetector } from '../pipeline/detectors/face-detector.ts';
 
 const { values } = parseArgs({ options: { clip: { type: 'string' }, seconds: { type: 'string' } } });
 const workDir = mkdtempSync(join(tmpdir(), 'es-bench-'));
-
-async function benchClip(): Promise<{ path: string; name: string }> {
-  if (values.clip) return { path: resolve(values.clip), name: values.clip };
-  const shared = resolve(import.meta.dirname, '..', '..', 'shared', 'media', 'video', 'd6.mp4');
-  const out = join(workDir, 'clip.mp4');
-  if (existsSync(shared)) {
-    const seconds = values.seconds ?? '10';
-    const r = await runProcess('ffmpeg', ['-v', 'error', '-y', '-i', shared, '-t', seconds, '-vf', 'scale=640:480', '-an', '-c:v', 'libx264', '-preset', 'veryfast', out]);
-    if (r.code !== 0) throw new Error(`cannot transcode ${shared}: ${r.stderr.trim()}`);
-    return { path: out, name: `shared/media/video/d6.mp4 (first ${seconds}s, 640x480)` };
-  }
-  return { path: await buildDemoClip({ outPath: out, width: 640, height: 480, fps: 15, secondsPerPhoto: 2 }), name: 'demo clip (face-api sample photos, 640x480)' };
-}
 
 /** The notebook's loop: frame by frame, detect, then predict each face on its own. */
 async function notebookLoop(clip: string, detector: FaceDetector, classifier: TfjsEmotionClassifier): Promise<{ frames: number; fps: number }> {
@@ -64,11 +45,7 @@ async function notebookLoop(clip: string, detector: FaceDetector, classifier: Tf
 }
 
 try {
-  const clip = await benchClip();
-  const backend = await initBackend('auto');
-  const classifier = await TfjsEmotionClassifier.load(resolveModelDir(shippedModelFamily()));
-  const config = loadPipelineConfig({ overrides: { source: { type: 'file', path: clip.path }, mode: 'replay' } });
-  const detector = await loadHaarCascadeDetector(config.detector);
+  const { clip, backend, classifier, config, detector } = await benchSetup({ workDir, clip: values.clip, seconds: values.seconds });
   process.stderr.write(`clip: ${clip.name}; model ${classifier.version} on ${backend}\n`);
   const baseline = await notebookLoop(clip.path, detector, classifier);
   process.stderr.write(`notebook loop (sequential, one predict per face): ${baseline.frames} frames, ${baseline.fps.toFixed(1)} frames/s\n`);

@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EmotionStreamError } from '../pipeline/errors.ts';
-import { pipelineConfigSchema, type PipelineConfig } from './schema.ts';
+import { pipelineConfigSchema, stackConfigSchema, type PipelineConfig, type StackConfig } from './schema.ts';
 
 export interface LoadConfigOptions {
   /** A YAML or JSON config file. */
@@ -19,14 +19,37 @@ export interface LoadConfigOptions {
  * one message (ERR_CONFIG).
  */
 export function loadPipelineConfig(options: LoadConfigOptions = {}): PipelineConfig {
+  return parseLayers(pipelineConfigSchema, options);
+}
+
+/** The same file and layers for a stack of workers: `source` is optional (only capture needs one). */
+export function loadStackConfig(options: LoadConfigOptions = {}): StackConfig {
+  return parseLayers(stackConfigSchema, options);
+}
+
+/**
+ * The bus and metrics settings a deployment passes by environment (docker-compose): they sit
+ * between the file and the command-line flags.
+ */
+export function envOverrides(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const port = env.EMOTION_STREAM_METRICS_PORT;
+  return {
+    bus: env.EMOTION_STREAM_REDIS_URL ? { transport: 'redis', redisUrl: env.EMOTION_STREAM_REDIS_URL } : undefined,
+    metrics: port || env.EMOTION_STREAM_METRICS_HOST
+      ? { port: port && /^\d+$/.test(port) ? Number(port) : port, host: env.EMOTION_STREAM_METRICS_HOST }
+      : undefined,
+  };
+}
+
+function parseLayers<S extends z.ZodType>(schema: S, options: LoadConfigOptions): z.infer<S> {
   const fromFile = options.file ? readConfigFile(options.file) : {};
   const merged = deepMerge(deepMerge(options.defaults ?? {}, fromFile), options.overrides ?? {});
-  const parsed = pipelineConfigSchema.safeParse(merged);
+  const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const where = options.file ? ` in ${options.file}` : '';
     throw new EmotionStreamError('ERR_CONFIG', `invalid configuration${where}: ${formatIssues(parsed.error)}`);
   }
-  return parsed.data;
+  return parsed.data as z.infer<S>;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

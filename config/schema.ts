@@ -48,6 +48,27 @@ export const sourceSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+export const busSchema = z.strictObject({
+  transport: z.enum(['memory', 'redis']).default('memory').describe('memory: every stage in this process (the embedded default); redis: stages are separate workers joined by Redis (BullMQ)'),
+  redisUrl: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// (TLS) URL').optional().describe('redis[s]://[user:password@]host:port[/db]; env EMOTION_STREAM_REDIS_URL sets it too'),
+  prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1-32 letters, digits, "_", "." or "-"').default('es').describe('namespace of every Redis key (several stacks can share one Redis)'),
+  frameTtlSeconds: z.number().int().min(5).max(86400).default(300).describe('frame pixels left behind by a crashed stack expire after this long'),
+  reorderWindow: z.number().int().min(4).max(4096).default(256).describe('most messages of one stream the broadcaster holds while waiting for an earlier one'),
+  jobLockSeconds: z.number().min(1).max(600).default(10).describe('a worker that dies holding a job (SIGKILL, lost host) gives it up after this long; another copy then redoes it'),
+  gapTimeoutSeconds: z.number().min(1).max(3600).default(30).describe('a frame missing this long (lost for good) is skipped so its stream moves on'),
+});
+
+export const workersSchema = z.strictObject({
+  detectorConcurrency: z.number().int().min(1).max(64).default(2).describe('frames one detector worker holds at once'),
+  classifierConcurrency: z.number().int().min(1).max(256).default(16).describe('frames one classifier worker holds at once (their faces share one batched predict)'),
+  annotatorConcurrency: z.number().int().min(1).max(64).default(4).describe('frames one annotator worker holds at once'),
+});
+
+export const metricsSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).optional().describe('serve Prometheus /metrics on this port (0 = any free port); env EMOTION_STREAM_METRICS_PORT sets it too'),
+  host: z.string().default('127.0.0.1').describe('interface for /metrics (0.0.0.0 in containers); env EMOTION_STREAM_METRICS_HOST'),
+});
+
 export const pipelineConfigSchema = z.strictObject({
   cameraId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-" (no spaces)').default('cam0').describe('camera id carried by every frame and event'),
   source: sourceSchema.describe('where frames come from'),
@@ -59,7 +80,16 @@ export const pipelineConfigSchema = z.strictObject({
   classifier: classifierSchema.default(classifierSchema.parse({})).describe('emotion classification (tfjs)'),
   output: outputSchema.default({}).describe('where results go'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (structured JSON logs on stderr)'),
+  bus: busSchema.default(busSchema.parse({})).describe('how stages are joined: in this process, or across processes through Redis'),
+  workers: workersSchema.default(workersSchema.parse({})).describe('stage workers on the bus (`emotion-stream worker <stage>`, `up`)'),
+  metrics: metricsSchema.default(metricsSchema.parse({})).describe('Prometheus metrics endpoint of a worker'),
 });
+
+/** Workers other than capture need no source: the same file configures the whole stack. */
+export const stackConfigSchema = pipelineConfigSchema.extend({
+  source: sourceSchema.optional().describe('where frames come from (the capture worker; the others ignore it)'),
+});
+export type StackConfig = z.infer<typeof stackConfigSchema>;
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 export type DetectorConfig = z.infer<typeof detectorSchema>;

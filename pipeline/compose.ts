@@ -92,7 +92,8 @@ async function openVideo(path: string | undefined, start: StreamStartMsg, logger
   return AnnotatedVideoWriter.open({ outPath: path, width: start.width, height: start.height, fps: start.fps, logger });
 }
 
-function toVideoSource(source: PipelineConfig['source']): VideoSource {
+/** The config's source as capture takes it. */
+export function toVideoSource(source: PipelineConfig['source']): VideoSource {
   switch (source.type) {
     case 'file': return { type: 'file', path: source.path };
     case 'webcam': return { type: 'webcam', device: source.device, width: source.width, height: source.height, fps: source.fps };

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   ERR_CHECKPOINT: 'checkpoint could not be read or written',
   ERR_USAGE: 'invalid command-line usage',
   ERR_BAD_MESSAGE: 'a client sent a message the server does not understand',
+  ERR_BUS: 'the message bus (Redis) failed',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

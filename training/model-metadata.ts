@@ -23,6 +23,8 @@ export interface ModelMetadata {
     imagesPerSec: number;
     augmentation: Record<string, unknown> | null;
     optimizer: Record<string, unknown>;
+    /** Fine-tuned runs: the model the run started from, and that model's own training. */
+    initializedFrom?: { version: string; architecture: string; epochs: number; durationSeconds: number };
   };
   /** Test metrics by set name (e.g. "fer2013-test", "private-test", "public-test", "fer2013-test-flip-tta"). */
   metrics: Record<string, Omit<EvaluationMetrics, 'confusion' | 'perClass'> & { perClassRecall: Partial<Record<Emotion, number>> }>;

@@ -1,4 +1,4 @@
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -10,7 +10,7 @@ import type { FaceDataset } from './datasets/face-dataset.ts';
 import { scoreDataset } from './predict-dataset.ts';
 import { saveModelDir } from './registry/model-files.ts';
 import { writeTrainingReport } from './report/training-report.ts';
-import { NOTEBOOK_AUGMENTATION } from './engine/batch-builder.ts';
+import { augmentationParams } from './engine/batch-builder.ts';
 import { PREPROCESSING, type ModelMetadata } from './model-metadata.ts';
 import type { EvaluationMetrics } from './evaluation-result.ts';
 
@@ -58,7 +58,8 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
     training: {
       data: shownPath(opts.data), validation: result.val.name.replace(opts.valData ?? testPath, shownPath(opts.valData ?? testPath)), epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch ?? null,
       backend: result.backend, workers: opts.workers, durationSeconds: Math.round(result.state.trainSeconds), imagesPerSec: Math.round(imagesPerSec),
-      augmentation: opts.augment ? { ...NOTEBOOK_AUGMENTATION } : null,
+      augmentation: augmentationParams(opts.augment) ? { preset: opts.augment === true ? 'notebook' : opts.augment, ...augmentationParams(opts.augment) } : null,
+      ...(opts.initFrom ? { initializedFrom: await parentModel(opts.initFrom) } : {}),
       optimizer: { name: 'adam', learningRate: opts.learningRate, minLearningRate: opts.minLearningRate, schedule: 'warmup+cosine', batchSize: opts.batchSize, classWeights: opts.classWeights },
     },
     metrics: Object.fromEntries(evaluations.map((e) => [e.name, {
@@ -81,6 +82,12 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
   });
   if (hooks.exportDir && resolve(hooks.exportDir) !== resolve(join(result.runDir, 'model'))) await cp(outDir, join(result.runDir, 'model'), { recursive: true });
   return { runDir: result.runDir, modelDir: outDir, epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch, metrics: metadata.metrics };
+}
+
+/** The parent of a fine-tuned model, as its metadata describes it. */
+async function parentModel(dir: string): Promise<NonNullable<ModelMetadata['training']['initializedFrom']>> {
+  const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
+  return { version: meta.version, architecture: meta.architecture, epochs: meta.training.epochs, durationSeconds: meta.training.durationSeconds };
 }
 
 /** Paths as recorded in a shipped model's metadata: relative to where training ran, not this machine's layout. */

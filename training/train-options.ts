@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BackendChoice } from './engine/backend.ts';
+import type { AugmentationPreset } from './engine/batch-builder.ts';
 
 /** Everything a training run is configured by. Stored in the run's checkpoint for --resume. */
 export interface TrainOptions {
@@ -16,7 +17,10 @@ export interface TrainOptions {
   minLearningRate: number;
   warmupEpochs: number;
   workers: number;
-  augment: boolean;
+  /** Augmentation preset (older checkpoints stored a boolean: true = notebook). */
+  augment: AugmentationPreset | boolean;
+  /** Warm start: a model directory whose weights (same architecture) the run starts from. */
+  initFrom?: string;
   classWeights: 'none' | 'balanced' | 'sqrt';
   /** Stop when validation accuracy has not improved for this many epochs. */
   patience: number;
@@ -38,7 +42,7 @@ export function defaultTrainOptions(overrides: Partial<TrainOptions> & { data: s
     minLearningRate: 2e-5,
     warmupEpochs: 1,
     workers: Math.max(1, Math.min(availableParallelism(), 8)),
-    augment: true,
+    augment: 'notebook',
     classWeights: 'none',
     patience: 10,
     seed: 1,

@@ -9,7 +9,7 @@ import { initBackend } from './engine/backend.ts';
 import { DataParallelTrainer } from './engine/data-parallel.ts';
 import { learningRateAt } from './engine/lr-schedule.ts';
 import { seededPermutation } from './engine/seeded-shuffle.ts';
-import { NOTEBOOK_AUGMENTATION } from './engine/batch-builder.ts';
+import { augmentationParams } from './engine/batch-builder.ts';
 import { buildArchitecture } from './architectures/architecture.ts';
 import { loadDataset } from './datasets/load-dataset.ts';
 import { filterDataset, publicTest } from './datasets/split-filter.ts';
@@ -61,13 +61,14 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const trainer = await DataParallelTrainer.start({
     workers: opts.workers, arch: opts.arch, inputSize: trainSet.size, classes: trainSet.classes.length,
     learningRate: opts.learningRate, backend, pixels: trainSet.pixels, targets: trainSet.targets,
-    classWeights: classWeightsFor(trainSet, opts.classWeights), augment: opts.augment ? NOTEBOOK_AUGMENTATION : null,
+    classWeights: classWeightsFor(trainSet, opts.classWeights), augment: augmentationParams(opts.augment),
   });
   const state: TrainState = ckpt ? { ...ckpt.state, options: opts as unknown as Record<string, unknown> } : {
     version: 1, options: opts as unknown as Record<string, unknown>, epochsDone: 0, history: [], best: null, trainSeconds: 0, startedAt: new Date().toISOString(),
   };
   try {
     if (ckpt) setModelWeights(model, ckpt.weights);
+    else if (opts.initFrom) await initWeightsFrom(model, opts);
     await trainer.setWeights(model.getWeights().map((w) => w.dataSync() as Float32Array), ckpt?.optimizer ?? null);
     await runEpochs({ opts, state, trainer, model, trainSet, valSet }, { ...hooks, logger });
   } finally {
@@ -172,6 +173,21 @@ function subsample(ds: FaceDataset, n: number): FaceDataset {
 /** setWeights from flat arrays; tidy frees the temporary tensors (the variables keep their own copy). */
 function setModelWeights(model: tf.LayersModel, weights: Float32Array[]): void {
   tf.tidy(() => model.setWeights(weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape))));
+}
+
+/** Fine-tuning: copy every weight of an exported model of the same architecture, or say what differs. */
+async function initWeightsFrom(model: tf.LayersModel, opts: TrainOptions): Promise<void> {
+  const source = await loadModelDir(opts.initFrom!);
+  try {
+    const want = model.getWeights().map((w) => w.shape.join('x'));
+    const got = source.getWeights().map((w) => w.shape.join('x'));
+    if (want.join() !== got.join()) {
+      throw new EmotionStreamError('ERR_USAGE', `--init-from ${opts.initFrom}: its weights (${got.length} tensors) do not fit --arch ${opts.arch} (${want.length} tensors); train with that model's architecture`, { context: { initFrom: opts.initFrom, arch: opts.arch } });
+    }
+    setModelWeights(model, source.getWeights().map((w) => w.dataSync() as Float32Array));
+  } finally {
+    source.dispose();
+  }
 }
 
 async function bestModel(runDir: string, fallback: tf.LayersModel): Promise<tf.LayersModel> {

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { createLogger } from '../../pipeline/logger.ts';
 import { EmotionStreamError } from '../../pipeline/errors.ts';
 import { parseCommandArgs, numberFlag } from './parse-args.ts';
@@ -8,6 +10,9 @@ import { ARCHITECTURES, isArchitectureName } from '../../training/architectures/
 import { loadCheckpoint } from '../../training/checkpoint.ts';
 import { detectDatasetFormat } from '../../training/datasets/detect-format.ts';
 import type { BackendChoice } from '../../training/engine/backend.ts';
+import { AUGMENTATION_PRESETS } from '../../training/engine/batch-builder.ts';
+import { parseTrainJob, type TrainJob } from '../../training/train-job.ts';
+import { TRAIN_QUEUE } from '../workers/trainer.ts';
 
 const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
   --data <path>         training data: Kaggle fer2013/train folders, a FER+ split, fer2013.csv or <class>/<image> folders
@@ -18,27 +23,35 @@ const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
   --workers <n>         data-parallel worker threads (default: one per core)
   --class-weights <m>   none | balanced | sqrt (default none)
   --target <t>          majority | distribution (FER+ vote shares)
-  --no-augment          disable the notebook's ImageDataGenerator augmentation
+  --augment <preset>    notebook (the seed's ImageDataGenerator, default) | light (half the ranges) | none
+  --no-augment          same as --augment none
+  --init-from <dir>     fine-tune: start from this model directory's weights (same --arch)
   --patience <n>        early stopping patience in epochs (default 10)
   --seed <n>            (default 1)             --limit <n>  train on the first n images only
   --backend <b>         auto | tensorflow | wasm | cpu (default auto: tfjs-node if installed, else wasm)
   --run-dir <dir>       where checkpoints go (default runs/<time>-<arch>)
   --resume <dir>        continue an interrupted run from its last checkpoint
-  --export <dir>        write the best model + metadata + report to this model directory when done`;
+  --export <dir>        write the best model + metadata + report to this model directory when done
+  --queue               do not train here: queue the job for the stack's trainer worker (needs --redis)
+  --redis <url>         the stack's Redis (env EMOTION_STREAM_REDIS_URL); with --queue
+  --family <dir>        with --queue: the model family the new version goes into (default: the classifiers')
+  --promote             with --queue: make the new version the one classifiers load (they reload at once)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     data: { type: 'string' }, val: { type: 'string' }, arch: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, lr: { type: 'string' }, 'min-lr': { type: 'string' }, workers: { type: 'string' },
-    'class-weights': { type: 'string' }, target: { type: 'string' }, 'no-augment': { type: 'boolean' }, patience: { type: 'string' },
+    'class-weights': { type: 'string' }, target: { type: 'string' }, 'no-augment': { type: 'boolean' }, augment: { type: 'string' }, 'init-from': { type: 'string' }, patience: { type: 'string' },
     seed: { type: 'string' }, limit: { type: 'string' }, backend: { type: 'string' }, 'run-dir': { type: 'string' },
     resume: { type: 'string' }, export: { type: 'string' },
+    queue: { type: 'boolean' }, redis: { type: 'string' }, family: { type: 'string' }, promote: { type: 'boolean' },
   }, USAGE);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const options = await resolveOptions(values as Record<string, string | boolean | undefined>);
+  if (values.queue) return queueJob(options, values as Record<string, string | boolean | undefined>);
   const logger = createLogger({ name: 'trainer' });
   const bar = new ProgressBar();
   let lastLog = Date.now();
@@ -86,7 +99,9 @@ async function resolveOptions(v: Record<string, string | boolean | undefined>): 
     if (!allowed.includes(x as T)) throw new EmotionStreamError('ERR_USAGE', `--${k} must be one of ${allowed.join(', ')}, got "${x}"`);
     return x as T;
   };
-  const base = defaultTrainOptions({ data: resolve(str('data')!), arch: str('arch') });
+  const init = str('init-from') ? await checkedModelDir(resolve(str('init-from')!)) : undefined;
+  // Fine-tuning defaults to the starting model's own architecture.
+  const base = defaultTrainOptions({ data: resolve(str('data')!), arch: str('arch') ?? init?.architecture });
   return {
     ...base,
     valData: str('val') ? resolve(str('val')!) : undefined,
@@ -97,11 +112,42 @@ async function resolveOptions(v: Record<string, string | boolean | undefined>): 
     workers: numberFlag(str('workers'), 'workers', base.workers, { integer: true, min: 1 }),
     classWeights: choice('class-weights', ['none', 'balanced', 'sqrt'] as const, 'none'),
     target: choice('target', ['majority', 'distribution'] as const, 'majority'),
-    augment: v['no-augment'] !== true,
+    augment: v['no-augment'] === true ? 'none' : choice('augment', AUGMENTATION_PRESETS, 'notebook'),
+    initFrom: init?.dir,
     patience: numberFlag(str('patience'), 'patience', base.patience, { integer: true, min: 1 }),
     seed: numberFlag(str('seed'), 'seed', base.seed, { integer: true }),
     limit: str('limit') ? numberFlag(str('limit'), 'limit', 0, { integer: true, min: 1 }) : undefined,
     backend: choice<BackendChoice>('backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const, 'auto'),
     runDir: str('run-dir') ? resolve(str('run-dir')!) : resolve(base.runDir),
   };
+}
+
+/** --init-from must name an exported model directory; say so before any worker starts. */
+async function checkedModelDir(dir: string): Promise<{ dir: string; architecture: string | undefined }> {
+  if (!existsSync(join(dir, 'model.json')) || !existsSync(join(dir, 'metadata.json'))) {
+    throw new EmotionStreamError('ERR_USAGE', `--init-from ${dir}: not a model directory (needs model.json and metadata.json)`, { context: { initFrom: dir } });
+  }
+  const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as { architecture?: string };
+  return { dir, architecture: meta.architecture };
+}
+
+/** Hands the run to the stack's trainer worker through the bus; prints the job id as JSON. */
+async function queueJob(o: TrainOptions, v: Record<string, string | boolean | undefined>): Promise<number> {
+  const url = (typeof v.redis === 'string' ? v.redis : undefined) ?? process.env.EMOTION_STREAM_REDIS_URL;
+  if (!url) throw new EmotionStreamError('ERR_USAGE', '--queue sends the job to a trainer worker through Redis: pass --redis <url> or set EMOTION_STREAM_REDIS_URL');
+  const job: TrainJob = parseTrainJob({
+    data: o.data, val: o.valData, arch: o.arch, epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate,
+    augment: o.augment === true ? 'notebook' : o.augment === false ? 'none' : o.augment, classWeights: o.classWeights, initFrom: o.initFrom, limit: o.limit,
+    family: typeof v.family === 'string' ? resolve(v.family) : undefined, promote: v.promote === true,
+  });
+  const { connectBus } = await import('../../pipeline/bus/connect-bus.ts');
+  const bus = await connectBus({ transport: 'redis', redisUrl: url });
+  try {
+    const id = `train-${Date.now().toString(36)}`;
+    await bus.queue<TrainJob>(TRAIN_QUEUE).add(id, job);
+    process.stdout.write(`${JSON.stringify({ queued: id, queue: TRAIN_QUEUE, job })}\n`);
+  } finally {
+    await bus.close();
+  }
+  return 0;
 }

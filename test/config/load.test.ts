@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPipelineConfig, type LoadConfigOptions } from '../../config/load.ts';
+import { envOverrides, loadPipelineConfig, loadStackConfig, type LoadConfigOptions } from '../../config/load.ts';
 import { isEmotionStreamError } from '../../pipeline/errors.ts';
 import { tempDir } from '../helpers/paths.ts';
 
@@ -115,6 +115,30 @@ test('every file in config/examples parses, and the replay, webcam and rtsp exam
     assert.equal([config.detector.scaleFactor, config.detector.minNeighbors, config.detector.minSize], [1.1, 5, 30], `${name} keeps the notebook detector`);
   }
   assert.equal([types['replay.yaml'], types['webcam.yaml'], types['rtsp.yaml']], ['file', 'webcam', 'rtsp']);
+});
+
+test('stack config: source optional (only capture needs one), bus and workers defaults, bad bus fields named', () => {
+  const stack = loadStackConfig({});
+  assert.is(stack.source, undefined);
+  assert.equal([stack.bus.transport, stack.bus.prefix, stack.bus.jobLockSeconds], ['memory', 'es', 10]);
+  assert.is(stack.workers.classifierConcurrency, 16);
+  try {
+    loadStackConfig({ overrides: { bus: { transport: 'redis', redisUrl: 'http://nope' }, workers: { detectorConcurrency: 0 } } });
+    assert.unreachable('bad bus config accepted');
+  } catch (err) {
+    assert.ok(isEmotionStreamError(err));
+    assert.match(err.message, 'bus.redisUrl: must be a redis:// or rediss:// (TLS) URL');
+    assert.match(err.message, 'workers.detectorConcurrency');
+  }
+});
+
+test('environment layer: EMOTION_STREAM_REDIS_URL selects the redis transport, metrics port/host from env', () => {
+  const env = envOverrides({ EMOTION_STREAM_REDIS_URL: 'rediss://:secret@cache:6380/2', EMOTION_STREAM_METRICS_PORT: '9464', EMOTION_STREAM_METRICS_HOST: '0.0.0.0' });
+  const config = loadStackConfig({ overrides: env });
+  assert.equal(config.bus, { ...config.bus, transport: 'redis', redisUrl: 'rediss://:secret@cache:6380/2' });
+  assert.equal(config.metrics, { port: 9464, host: '0.0.0.0' });
+  assert.equal(envOverrides({}), { bus: undefined, metrics: undefined });
+  assert.match(configError({ overrides: { source: file, ...envOverrides({ EMOTION_STREAM_METRICS_PORT: 'abc' }) } }), 'metrics.port');
 });
 
 test.run();

@@ -1,0 +1,46 @@
+import { EmotionStreamError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { InMemoryBus } from './in-memory-bus.ts';
+import type { Bus } from './transport.ts';
+
+export interface ConnectBusOptions {
+  transport: 'memory' | 'redis';
+  /** Required for 'redis': redis://[user:pass@]host:port[/db] or rediss://. */
+  redisUrl?: string;
+  /** Key namespace on Redis (default 'es'). */
+  prefix?: string;
+  logger?: Logger;
+  /** Redis: how long a job stays with a worker that stopped answering (SIGKILL) before another copy takes it. */
+  jobLockMs?: number;
+}
+
+/**
+ * The configured bus: in-memory (one process) or Redis (fails with ERR_BUS within seconds when
+ * Redis cannot be reached). Redis support is loaded only when asked for, so an embedded stack
+ * never loads BullMQ.
+ */
+export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
+  if (options.transport === 'memory') return new InMemoryBus({ logger: options.logger });
+  if (!options.redisUrl) {
+    throw new EmotionStreamError('ERR_CONFIG', "bus transport 'redis' needs a Redis url (bus.redisUrl or EMOTION_STREAM_REDIS_URL)");
+  }
+  const { RedisBus } = await import('./redis-bus.ts');
+  const lock = options.jobLockMs;
+  return RedisBus.connect({
+    url: options.redisUrl, prefix: options.prefix, logger: options.logger,
+    ...(lock ? { lockDurationMs: lock, stalledIntervalMs: Math.max(500, Math.round(lock / 2)) } : {}),
+  });
+}
+
+/** The url with its password replaced by `***`, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not a URL: still never print what looks like user:password@.
+    return url.replace(/\/\/([^/@:]*):[^@]*@/, '//$1:***@');
+  }
+}

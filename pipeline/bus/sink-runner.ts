@@ -1,0 +1,222 @@
+import { Subject, concatMap, from, type Subscription } from 'rxjs';
+import { InMemoryFrameStore } from '../frames/frame-store.ts';
+import { errorMessage } from '../errors.ts';
+import { isFrameStageMsg, type ClassificationsMsg, type PipelineMsg, type StreamStartMsg } from '../messages.ts';
+import { silentLogger, type Logger } from '../logger.ts';
+import { emitEvents, type EmitEventsStats } from '../stages/emit-events.ts';
+import { writeVideo, type VideoSink } from '../stages/write-video.ts';
+import { AnnotatedVideoWriter } from '../sinks/annotated-video-writer.ts';
+import { RunStats } from '../run-stats.ts';
+import type { EventSink } from '../events/event-sink.ts';
+import type { Bus, Consumer } from './transport.ts';
+import { Resequencer } from './resequencer.ts';
+import { STAGE_QUEUES, TOPICS, parseEnvelope, positionOf, streamKeys, type BusEnvelope } from './bus-envelope.ts';
+
+export interface SinkRunnerOptions {
+  bus: Bus;
+  /** Event sinks (the bus event publisher for gateways, a JSONL file, ...). */
+  sinks: EventSink[];
+  /** Most messages of one stream waiting for an earlier one; also the jobs this worker holds at once. */
+  reorderWindow: number;
+  /** A gap older than this is given up (its frame was lost for good) so the stream moves on. */
+  gapTimeoutMs: number;
+  logger?: Logger;
+  /** Each frame once it went through every sink (metrics). */
+  onFrame?: (msg: ClassificationsMsg) => void;
+}
+
+/** Progress notice on TOPICS.progress: capture turns `done` into flow credits. */
+export interface StreamProgress {
+  streamId: string;
+  done: number;
+  closed?: boolean;
+}
+
+interface Item {
+  env: BusEnvelope;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface StreamState {
+  reseq: Resequencer<Item>;
+  stats: RunStats;
+  events: number;
+  lastProgress: number;
+  annotatedVideo?: string;
+  video?: VideoSink;
+}
+
+/**
+ * The broadcaster: takes finished messages of every stream off the sink queue, puts each
+ * stream back in order (parallel detectors/classifiers finish out of order), and runs them
+ * through the same emit-events and write-video stages as the embedded pipeline. A job
+ * completes only after its message went through every sink, so a killed broadcaster's jobs are
+ * redone; the last emitted position per stream is kept on the bus, so redone jobs are not
+ * emitted twice. One broadcaster per deployment (files need one writer); gateways fan out.
+ */
+export class SinkRunner {
+  private readonly input = new Subject<PipelineMsg>();
+  private readonly items = new Map<PipelineMsg, { item: Item; pos: number }>();
+  private readonly streams = new Map<string, Promise<StreamState>>();
+  private readonly local = new InMemoryFrameStore();
+  private readonly eventStats: EmitEventsStats = { events: 0, conversionErrors: 0, sinkErrors: {} };
+  private readonly logger: Logger;
+  private readonly outputs = new Map<StreamStartMsg, StreamState>();
+  private releases: Promise<void> = Promise.resolve();
+  private subscription: Subscription | undefined;
+  private consumer: Consumer | undefined;
+  private gapTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: SinkRunnerOptions) {
+    this.logger = (options.logger ?? silentLogger()).child({ queue: STAGE_QUEUES.sink });
+  }
+
+  start(): this {
+    this.subscribe();
+    this.consumer = this.options.bus.queue<BusEnvelope>(STAGE_QUEUES.sink)
+      // Jobs wait here for their predecessors: hold a whole window (plus start/end) at once.
+      .consume((job) => this.handle(job.data), { concurrency: this.options.reorderWindow + 2 });
+    this.gapTimer = setInterval(() => this.skipStaleGaps(), Math.min(1000, this.options.gapTimeoutMs)).unref();
+    return this;
+  }
+
+  async stop(force = false): Promise<void> {
+    clearInterval(this.gapTimer);
+    await this.consumer?.close(force);
+    await this.releases;
+    this.subscription?.unsubscribe();
+  }
+
+  private subscribe(): void {
+    const logger = this.logger;
+    this.subscription = this.input.pipe(
+      emitEvents({ sinks: this.options.sinks, logger, stats: this.eventStats }),
+      writeVideo({ frameStore: this.local, logger, open: (start) => this.openVideo(start) }),
+      concatMap((msg) => from(this.finish(msg))),
+    ).subscribe({
+      error: (err) => {
+        // write-video fails the stream when a video file cannot be written: the jobs in hand are
+        // retried (and skipped as a gap if it persists); the broadcaster itself keeps going.
+        logger.error({ err: errorMessage(err) }, 'sink chain failed: messages in hand will be retried');
+        for (const { item } of this.items.values()) item.reject(err);
+        this.items.clear();
+        this.subscribe();
+      },
+    });
+  }
+
+  private async handle(data: unknown): Promise<void> {
+    const env = parseEnvelope(data);
+    const state = await this.stream(env.streamId);
+    const pos = positionOf(env.msg);
+    await new Promise<void>((resolve, reject) => {
+      const { released, duplicate } = state.reseq.offer(pos, { env, resolve, reject });
+      if (duplicate) {
+        this.logger.debug({ stream: env.streamId, pos }, 'duplicate message (already emitted or waiting): acknowledged');
+        resolve();
+        return;
+      }
+      this.release(env.streamId, state, released);
+    });
+  }
+
+  /** Per stream state, created once; a restarted broadcaster resumes after the last emitted position. */
+  private stream(streamId: string): Promise<StreamState> {
+    let state = this.streams.get(streamId);
+    if (!state) {
+      state = this.options.bus.counters.getValue(streamKeys.emitted(streamId)).then((emitted) => ({
+        reseq: new Resequencer<Item>(emitted === null ? -1 : Number(emitted) + 1, this.options.reorderWindow),
+        stats: new RunStats(), events: 0, lastProgress: Date.now(),
+      }));
+      this.streams.set(streamId, state);
+    }
+    return state;
+  }
+
+  private release(streamId: string, state: StreamState, released: [number, Item][]): void {
+    if (released.length > 0) state.lastProgress = Date.now();
+    for (const [pos, item] of released) {
+      this.releases = this.releases.then(() => this.push(streamId, state, pos, item)).catch((err) => item.reject(err));
+    }
+  }
+
+  /** Hands one in-order message to the sink chain (with its pixels when a video is written). */
+  private async push(streamId: string, state: StreamState, pos: number, item: Item): Promise<void> {
+    const msg = item.env.msg;
+    if (msg.kind === 'frame-dropped') {
+      state.stats.dropped();
+      await this.options.bus.counters.setValue(streamKeys.emitted(streamId), String(pos));
+      item.resolve();
+      return;
+    }
+    if (msg.kind === 'stream-start') {
+      state.stats.start(msg);
+      state.annotatedVideo = item.env.outputs?.annotatedVideo;
+      this.outputs.set(msg, state);
+    }
+    if (isFrameStageMsg(msg) && state.annotatedVideo) {
+      const pixels = await this.options.bus.frames.get(msg.meta.frameKey);
+      if (pixels) this.local.put(msg.meta.frameKey, pixels);
+    }
+    this.items.set(msg, { item, pos });
+    this.input.next(msg);
+  }
+
+  private async finish(msg: PipelineMsg): Promise<void> {
+    const entry = this.items.get(msg);
+    if (!entry) return;
+    this.items.delete(msg);
+    const { item, pos } = entry;
+    const { streamId } = item.env;
+    const state = await this.stream(streamId);
+    const { bus } = this.options;
+    state.events += 1;
+    if (msg.kind === 'classifications') {
+      state.stats.frame(msg);
+      this.options.onFrame?.(msg);
+    }
+    if (isFrameStageMsg(msg)) {
+      this.local.delete(msg.meta.frameKey);
+      await bus.frames.delete(msg.meta.frameKey);
+    }
+    await bus.counters.setValue(streamKeys.emitted(streamId), String(pos));
+    if (isFrameStageMsg(msg)) {
+      const done = await bus.counters.increment(streamKeys.done(streamId));
+      await bus.topic<StreamProgress>(TOPICS.progress).publish({ streamId, done });
+    }
+    if (msg.kind === 'stream-end') await this.close(streamId, state, msg);
+    item.resolve();
+  }
+
+  private async close(streamId: string, state: StreamState, end: PipelineMsg & { kind: 'stream-end' }): Promise<void> {
+    state.stats.end(end);
+    if (state.video) state.stats.videoFrames(state.video.framesWritten);
+    const summary = { ...state.stats.summary({ ...this.eventStats, events: state.events }), lost: state.reseq.lost, streamId };
+    await this.options.bus.counters.setValue(streamKeys.closed(streamId), JSON.stringify(summary));
+    const done = await this.options.bus.counters.get(streamKeys.done(streamId));
+    await this.options.bus.topic<StreamProgress>(TOPICS.progress).publish({ streamId, done, closed: true });
+    this.logger.info({ stream: streamId, frames: summary.frames, lost: summary.lost, duplicates: state.reseq.duplicates }, 'stream closed');
+  }
+
+  private async openVideo(start: StreamStartMsg): Promise<VideoSink> {
+    const state = this.outputs.get(start);
+    this.outputs.delete(start);
+    if (!state?.annotatedVideo) return { write: async () => {}, close: async () => {}, abort: async () => {}, framesWritten: 0 };
+    state.video = await AnnotatedVideoWriter.open({ outPath: state.annotatedVideo, width: start.width, height: start.height, fps: start.fps, logger: this.logger });
+    return state.video;
+  }
+
+  /** Gives up on gaps nobody filled within gapTimeoutMs (a frame lost after all its retries). */
+  private skipStaleGaps(): void {
+    for (const [streamId, pending] of this.streams) {
+      void pending.then((state) => {
+        if (state.reseq.pending === 0 || Date.now() - state.lastProgress < this.options.gapTimeoutMs) return;
+        const before = state.reseq.lost;
+        const released = state.reseq.skipGap();
+        this.logger.warn({ stream: streamId, lost: state.reseq.lost - before, next: state.reseq.next }, 'frames never arrived: skipping the gap');
+        this.release(streamId, state, released);
+      });
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import type { StackConfig } from '../config/schema.ts';
+import { connectBus, redactUrl } from '../pipeline/bus/connect-bus.ts';
+import type { Bus } from '../pipeline/bus/transport.ts';
+import type { BusRunSummary } from '../pipeline/bus/capture-publisher.ts';
+import { errorMessage } from '../pipeline/errors.ts';
+import type { Logger } from '../pipeline/logger.ts';
+import { WorkerMetrics } from '../pipeline/observe/worker-metrics.ts';
+import { startMetricsServer, type MetricsServer } from '../pipeline/observe/metrics-server.ts';
+import type { RunningWorker, WorkerContext } from './workers/worker-context.ts';
+import { checkCaptureSource, startCapture, type CaptureWorker } from './workers/capture.ts';
+import { startDetector } from './workers/detector.ts';
+import { startClassifier } from './workers/classifier.ts';
+import { startAnnotator } from './workers/annotator.ts';
+import { startBroadcaster } from './workers/broadcaster.ts';
+import { startGateway } from './workers/gateway.ts';
+import { startTrainer } from './workers/trainer.ts';
+
+/** Stage workers by name, in start order: consumers first, capture last (so no frame waits on a missing stage). */
+export const STAGE_WORKERS = {
+  trainer: startTrainer,
+  broadcaster: startBroadcaster,
+  gateway: startGateway,
+  annotator: startAnnotator,
+  classifier: startClassifier,
+  detector: startDetector,
+  capture: startCapture,
+} as const satisfies Record<string, (ctx: WorkerContext) => Promise<RunningWorker>>;
+
+export type StageName = keyof typeof STAGE_WORKERS;
+export const STAGE_NAMES = Object.keys(STAGE_WORKERS) as StageName[];
+
+export function isStageName(name: string): name is StageName {
+  return Object.hasOwn(STAGE_WORKERS, name);
+}
+
+export interface RunningStack {
+  bus: Bus;
+  workers: RunningWorker[];
+  /** The capture worker's summary when this stack captures (resolves when its stream is closed). */
+  capture?: CaptureWorker;
+  metrics: WorkerMetrics;
+  /** The bound /metrics port, or null when metrics are not served. */
+  metricsPort: number | null;
+  /** Drains in flow order (capture first, gateway last) and closes the bus. */
+  stop(force?: boolean): Promise<void>;
+}
+
+/**
+ * Starts the named stage workers in this process on the configured bus: all of them on the
+ * in-memory bus is the embedded stack (`emotion-stream up`); one of them on Redis is a scaled-out
+ * worker (`emotion-stream worker detector`). A worker that fails to start stops the ones before it.
+ */
+export async function startStack(config: StackConfig, stages: readonly StageName[], logger: Logger): Promise<RunningStack> {
+  if (stages.includes('capture')) await checkCaptureSource(config);
+  const bus = await connectBus({ transport: config.bus.transport, redisUrl: config.bus.redisUrl, prefix: config.bus.prefix, logger, jobLockMs: config.bus.jobLockSeconds * 1000 });
+  logger.info({ transport: bus.transport, redis: config.bus.redisUrl ? redactUrl(config.bus.redisUrl) : undefined, stages }, 'bus connected');
+  const workers: RunningWorker[] = [];
+  const metrics = new WorkerMetrics({ service: stages.length === 1 ? stages[0] : 'stack', logger });
+  let server: MetricsServer | undefined;
+  const stop = async (force = false) => {
+    // Flow order: capture stops intake first, each later stage then finishes what is in hand.
+    for (const name of [...STAGE_NAMES].reverse()) {
+      for (const w of workers.filter((x) => x.stage === name)) {
+        await w.stop(force).catch((err: unknown) => logger.error({ stage: w.stage, err: errorMessage(err) }, 'worker did not stop cleanly'));
+      }
+    }
+    await server?.close();
+    await bus.close();
+  };
+  try {
+    for (const name of STAGE_NAMES.filter((s) => stages.includes(s))) {
+      workers.push(await STAGE_WORKERS[name]({ config, bus, logger, metrics }));
+    }
+    if (config.metrics.port !== undefined) {
+      server = await startMetricsServer({ port: config.metrics.port, host: config.metrics.host, metrics, logger });
+      logger.info({ port: server.port, host: config.metrics.host }, 'serving /metrics and /healthz');
+    }
+  } catch (err) {
+    await stop(true);
+    throw err;
+  }
+  const capture = workers.find((w): w is CaptureWorker => w.stage === 'capture');
+  return { bus, workers, capture, metrics, metricsPort: server?.port ?? null, stop };
+}
+
+export type { BusRunSummary };

@@ -1,0 +1,43 @@
+import { runCapturePublisher, type BusRunSummary } from '../../pipeline/bus/capture-publisher.ts';
+import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { probeVideo } from '../../pipeline/sources/probe-video.ts';
+import { toVideoSource } from '../../pipeline/compose.ts';
+import type { PipelineConfig } from '../../config/schema.ts';
+import type { RunningWorker, WorkerContext } from './worker-context.ts';
+
+export interface CaptureWorker extends RunningWorker {
+  /** The broadcaster's summary once the stream is closed (a file's end, or stop()). */
+  readonly done: Promise<BusRunSummary>;
+}
+
+/**
+ * Fails fast on a source capture cannot open (no source, a missing file, a missing webcam),
+ * before the bus is connected. RTSP streams may come up later, so they are not probed.
+ */
+export async function checkCaptureSource(config: WorkerContext['config']): Promise<PipelineConfig> {
+  if (!config.source) throw new EmotionStreamError('ERR_CONFIG', 'the capture worker needs a source: --file <video>, or source in the config file (file, webcam or rtsp)');
+  const pipelineConfig = config as PipelineConfig;
+  if (pipelineConfig.source.type !== 'rtsp') await probeVideo(toVideoSource(pipelineConfig.source));
+  return pipelineConfig;
+}
+
+/**
+ * capture worker: one camera or file onto the bus. Files and webcams are probed first, so a wrong
+ * path or a missing device fails at once with its one-line error.
+ */
+export async function startCapture({ config, bus, logger, metrics }: WorkerContext): Promise<CaptureWorker> {
+  const pipelineConfig = await checkCaptureSource(config);
+  const stop = new AbortController();
+  const done = runCapturePublisher({
+    bus, config: pipelineConfig, frameTtlMs: config.bus.frameTtlSeconds * 1000, logger: logger.child({ stage: 'capture' }), signal: stop.signal,
+    onDrop: (drop) => metrics.dropped(drop.cameraId),
+  });
+  return {
+    stage: 'capture',
+    done,
+    async stop() {
+      stop.abort();
+      await done.catch(() => undefined);
+    },
+  };
+}

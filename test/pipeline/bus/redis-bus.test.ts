@@ -1,0 +1,102 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RedisBus, fromJobId, toJobId } from '../../../pipeline/bus/redis-bus.ts';
+import { connectBus } from '../../../pipeline/bus/connect-bus.ts';
+import type { Bus } from '../../../pipeline/bus/transport.ts';
+import { errorMessage } from '../../../pipeline/errors.ts';
+import { busContract, captureLogs, sleep, waitFor } from './bus-contract.ts';
+import { dropKeys, REDIS_URL, uniquePrefix } from './fixtures/redis-env.ts';
+
+/** A Redis bus on its own prefix whose close() also deletes its keys. */
+async function makeBus(): Promise<Bus> {
+  const prefix = uniquePrefix();
+  const bus = await RedisBus.connect({ url: REDIS_URL, prefix, lockDurationMs: 5000, stalledIntervalMs: 2000 });
+  return {
+    transport: bus.transport,
+    frames: bus.frames,
+    counters: bus.counters,
+    queue: (name) => bus.queue(name),
+    topic: (name) => bus.topic(name),
+    close: async () => {
+      await bus.close();
+      await dropKeys(REDIS_URL, prefix);
+    },
+  };
+}
+
+test(`Redis is reachable at ${REDIS_URL} (these tests need a running redis-server; REDIS_URL overrides)`, async () => {
+  try {
+    const bus = await RedisBus.connect({ url: REDIS_URL, prefix: uniquePrefix() });
+    await bus.close();
+  } catch (err) {
+    assert.unreachable(`no Redis for the Redis bus tests: ${errorMessage(err)}`);
+  }
+});
+
+test('job ids: caller ids map to BullMQ-safe ids and back', () => {
+  for (const id of ['cam:1/2/detect', '42', '-3', '%3A', 'a%b:c', '%i42', '007', 'plain']) {
+    const jobId = toJobId(id);
+    assert.not.ok(jobId.includes(':'), jobId);
+    assert.is.not(String(Number.parseInt(jobId, 10)), jobId);
+    assert.is(fromJobId(jobId), id);
+  }
+  assert.is.not(toJobId('%3A'), toJobId(':'));
+});
+
+test('connectBus: redis transport gives a RedisBus; close twice is safe', async () => {
+  const prefix = uniquePrefix();
+  const bus = await connectBus({ transport: 'redis', redisUrl: REDIS_URL, prefix });
+  assert.is(bus.transport, 'redis');
+  await bus.counters.increment('n');
+  await bus.close();
+  await bus.close();
+  await dropKeys(REDIS_URL, prefix);
+});
+
+test('completed job ids stay known: re-adding one after it completed is still a no-op', async () => {
+  const bus = await makeBus();
+  try {
+    const q = bus.queue<number>('known');
+    let handled = 0;
+    const consumer = q.consume(async () => { handled += 1; }, { concurrency: 1 });
+    await q.add('k/1', 1);
+    while (handled < 1) await new Promise((r) => setTimeout(r, 10));
+    await q.add('k/1', 1);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.is(handled, 1);
+    await consumer.close();
+  } finally {
+    await bus.close();
+  }
+});
+
+test('a job that keeps failing is given up after `attempts` tries, logged with its id and queue', async () => {
+  const { logger, lines } = captureLogs();
+  const prefix = uniquePrefix();
+  const bus = await RedisBus.connect({ url: REDIS_URL, prefix, logger, attempts: 2 });
+  try {
+    const q = bus.queue<number>('doomed');
+    const seen: number[] = [];
+    const consumer = q.consume(async (job) => {
+      seen.push(job.attempt);
+      throw new Error('always broken');
+    }, { concurrency: 1 });
+    await q.add('cam:1/7', 7);
+    await waitFor(() => lines.some((l) => l.level === 50), 'the final failure to be logged');
+    await sleep(400);
+    assert.equal(seen, [1, 2]);
+    const errors = lines.filter((l) => l.level === 50);
+    assert.is(errors.length, 1);
+    assert.is(errors[0].job, 'cam:1/7');
+    assert.is(errors[0].queue, 'doomed');
+    assert.is(errors[0].err, 'always broken');
+    assert.is(await q.depth(), 0);
+    await consumer.close();
+  } finally {
+    await bus.close();
+    await dropKeys(REDIS_URL, prefix);
+  }
+});
+
+test.run();
+busContract('redis', makeBus);

@@ -1,0 +1,94 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPipelineConfig, loadStackConfig } from '../../config/load.ts';
+import { startStack } from '../../services/stack.ts';
+import { runPipeline } from '../../pipeline/compose.ts';
+import { loadHaarCascadeDetector } from '../../pipeline/detectors/haar-cascade-detector.ts';
+import { TfjsEmotionClassifier } from '../../pipeline/classifiers/tfjs-emotion-classifier.ts';
+import { JsonlWriter } from '../../pipeline/sinks/jsonl-writer.ts';
+import { createEventValidator } from '../../pipeline/events/validate-event.ts';
+import type { FrameEvent, WireEvent } from '../../pipeline/events/wire-event.ts';
+import { buildDemoClip } from '../../pipeline/sources/demo-clip.ts';
+import { probeVideo } from '../../pipeline/sources/probe-video.ts';
+import { initBackend } from '../../training/engine/backend.ts';
+import { resolveModelDir, shippedModelFamily } from '../../training/registry/model-registry.ts';
+import { STAGE_QUEUES } from '../../pipeline/bus/bus-envelope.ts';
+import { WsTestClient } from '../pipeline/events/ws-test-client.ts';
+import { tempDir } from '../helpers/paths.ts';
+
+const tmp = tempDir('es-stack-');
+await initBackend('wasm');
+const clip = await buildDemoClip({ outPath: join(tmp.dir, 'clip.mp4'), width: 320, height: 240, fps: 5, secondsPerPhoto: 1 });
+const N = (await probeVideo({ type: 'file', path: clip })).frameCount!;
+const validate = createEventValidator();
+
+test.after(() => tmp.cleanup());
+
+function readEvents(path: string): WireEvent[] {
+  return readFileSync(path, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as WireEvent);
+}
+
+/** The embedded pipeline's frame events for the clip: what the stack must reproduce exactly. */
+async function embeddedFrames(): Promise<FrameEvent[]> {
+  const classifier = await TfjsEmotionClassifier.load(resolveModelDir(shippedModelFamily()));
+  const detector = await loadHaarCascadeDetector();
+  const jsonl = await JsonlWriter.open(join(tmp.dir, 'embedded.jsonl'));
+  try {
+    await runPipeline(loadPipelineConfig({ overrides: { source: { type: 'file', path: clip }, logLevel: 'silent' } }), { detector, classifier, sinks: [jsonl] }).done;
+  } finally {
+    await jsonl.close();
+    classifier.dispose();
+    detector.dispose?.();
+  }
+  return readEvents(jsonl.path).filter((e): e is FrameEvent => e.type === 'frame');
+}
+
+const strip = (e: FrameEvent) => ({ seq: e.seq, faces: e.faces.map((f) => ({ box: f.box, label: f.label, confidence: Math.round(f.confidence * 1e4) })) });
+
+test('up on the in-memory bus: every stage as a worker gives the embedded pipeline\'s events, in order, on every sink', async () => {
+  const events = join(tmp.dir, 'stack.jsonl');
+  const video = join(tmp.dir, 'stack.mp4');
+  const config = loadStackConfig({
+    overrides: {
+      source: { type: 'file', path: clip }, logLevel: 'silent', maxInFlight: 4,
+      output: { eventsJsonl: events, annotatedVideo: video, websocket: { port: 0 } }, metrics: { port: 0 },
+    },
+  });
+  const stack = await startStack(config, ['broadcaster', 'gateway', 'annotator', 'classifier', 'detector'], (await import('../../pipeline/logger.ts')).silentLogger());
+  const gateway = stack.workers.find((w) => w.stage === 'gateway') as unknown as { port: number };
+  const { client } = await WsTestClient.connect(`ws://127.0.0.1:${gateway.port}/events`);
+  try {
+    const { startCapture } = await import('../../services/workers/capture.ts');
+    const capture = await startCapture({ config, bus: stack.bus, metrics: stack.metrics, logger: (await import('../../pipeline/logger.ts')).silentLogger() });
+    const summary = await capture.done;
+    assert.is(summary.frames, N);
+    assert.is(summary.lost, 0);
+    assert.is(summary.videoFrames, N, 'annotated video has the input frame count');
+    assert.is(summary.end?.reason, 'eof');
+    await client.waitFor((m) => m.type === 'stream-end', 5000);
+    for (const q of Object.values(STAGE_QUEUES)) assert.is(await stack.bus.queue(q).depth(), 0, `${q} queue drained`);
+    const scrape = await (await fetch(`http://127.0.0.1:${stack.metricsPort}/metrics`)).text();
+    for (const stage of ['detector', 'classifier', 'annotator', 'broadcaster']) {
+      assert.match(scrape, new RegExp(`emotion_stream_frames_out_total\\{[^}]*stage="${stage}"[^}]*\\} ${N}\\b`), `/metrics counts ${N} frames out of ${stage}`);
+    }
+    assert.match(scrape, /emotion_stream_stage_latency_seconds_bucket\{[^}]*stage="classifier"/);
+    assert.match(scrape, /emotion_stream_queue_depth\{[^}]*queue="detect"[^}]*\} 0/);
+  } finally {
+    await client.close();
+    await stack.stop();
+  }
+  const written = readEvents(events);
+  written.forEach((e, i) => assert.ok(validate(e).valid, `event ${i} valid`));
+  assert.is(written[0].type, 'stream-start');
+  assert.is(written[written.length - 1].type, 'stream-end');
+  const frames = written.filter((e): e is FrameEvent => e.type === 'frame');
+  assert.equal(frames.map((e) => e.seq), Array.from({ length: N }, (_, i) => i), 'each frame exactly once, in order');
+  assert.ok(frames.some((e) => e.faces.length > 0), 'faces found');
+  assert.equal(frames.map(strip), (await embeddedFrames()).map(strip), 'same faces, labels and confidences as the embedded pipeline');
+  const streamed = client.received.filter((m) => m.type === 'frame') as unknown as FrameEvent[];
+  assert.equal(streamed.map((e) => e.seq), frames.map((e) => e.seq), 'the gateway streamed every frame event in order');
+});
+
+test.run();
