@@ -14,6 +14,11 @@ export interface BusEnvelope {
   msg: PipelineMsg | FrameDroppedMsg;
   /** stream-start only: outputs the broadcaster opens for this stream. */
   outputs?: { annotatedVideo?: string };
+  /**
+   * stream-end only: sequence numbers the stream used (frames sent plus frames dropped). Live
+   * capture numbers dropped frames too, so this can exceed the end's `frames` count.
+   */
+  endPosition?: number;
 }
 
 /** Live capture dropped frame `seq` before it entered the bus: the broadcaster must not wait for it. */
@@ -38,17 +43,18 @@ export function sharedFrameKey(streamId: string, seq: number): string {
 
 /** Job id of a message on a queue: stable, so an upstream retry re-adding it is deduplicated. */
 export function jobId(env: BusEnvelope, queue: StageQueue): string {
-  return `${env.streamId}/${positionOf(env.msg)}/${queue}`;
+  return `${env.streamId}/${positionOf(env)}/${queue}`;
 }
 
 /**
  * A message's place in its stream for re-sequencing: stream-start -1, frames (and drop notices)
- * their seq, stream-end the number of frames (it comes after all of them).
+ * their seq, stream-end after every sequence number the stream used.
  */
-export function positionOf(msg: BusEnvelope['msg']): number {
+export function positionOf(env: BusEnvelope): number {
+  const msg = env.msg;
   switch (msg.kind) {
     case 'stream-start': return -1;
-    case 'stream-end': return msg.frames;
+    case 'stream-end': return env.endPosition ?? msg.frames;
     case 'frame-dropped': return msg.seq;
     default: return msg.meta.seq;
   }
@@ -75,6 +81,9 @@ export function parseEnvelope(data: unknown): BusEnvelope {
   if (!msg || typeof msg.kind !== 'string' || !KINDS.has(msg.kind) || msg.v !== 1) throw new PoisonMessageError(`bus envelope with an unknown message: ${preview(data)}`);
   if (['frame', 'detections', 'classifications'].includes(msg.kind) && (typeof msg.meta?.frameKey !== 'string' || !Number.isInteger(msg.meta?.seq))) {
     throw new PoisonMessageError(`frame message without frameKey/seq: ${preview(data)}`);
+  }
+  if (env.endPosition !== undefined && (!Number.isInteger(env.endPosition) || env.endPosition < 0)) {
+    throw new PoisonMessageError(`bus envelope with a bad endPosition: ${preview(data)}`);
   }
   return env as BusEnvelope;
 }

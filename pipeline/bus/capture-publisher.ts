@@ -48,7 +48,10 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
   };
   // Drop notices are sent in order, off the capture path (live capture must never wait on them).
   let notices: Promise<void> = Promise.resolve();
+  // Sequence numbers used so far (frames sent and frames dropped): where stream-end goes.
+  let endPosition = 0;
   const onDrop = (drop: CaptureDrop) => {
+    endPosition = Math.max(endPosition, drop.seq + 1);
     options.onDrop?.(drop);
     notices = notices.then(() => send({ kind: 'frame-dropped', v: 1, cameraId: drop.cameraId, seq: drop.seq }, STAGE_QUEUES.sink))
       .catch((err) => logger.error({ err: errorMessage(err), frame: drop.seq }, 'drop notice could not be sent'));
@@ -74,13 +77,14 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
       logger.info({ stream: streamId, source: msg.source, width: msg.width, height: msg.height, fps: msg.fps }, 'stream started on the bus');
       await send(msg, STAGE_QUEUES.sink, { outputs: { annotatedVideo: config.output.annotatedVideo } });
     } else if (msg.kind === 'frame') {
+      endPosition = Math.max(endPosition, msg.meta.seq + 1);
       const key = sharedFrameKey(streamId, msg.meta.seq);
       await bus.frames.put(key, local.get(msg.meta.frameKey), options.frameTtlMs);
       local.delete(msg.meta.frameKey);
       await send({ ...msg, meta: { ...msg.meta, frameKey: key } }, STAGE_QUEUES.detect);
     } else if (msg.kind === 'stream-end') {
       await notices;
-      await send(msg, STAGE_QUEUES.sink);
+      await send(msg, STAGE_QUEUES.sink, { endPosition });
     }
   }
 }

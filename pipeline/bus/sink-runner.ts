@@ -109,7 +109,7 @@ export class SinkRunner {
   private async handle(data: unknown): Promise<void> {
     const env = parseEnvelope(data);
     const state = await this.stream(env.streamId);
-    const pos = positionOf(env.msg);
+    const pos = positionOf(env);
     await new Promise<void>((resolve, reject) => {
       const { released, duplicate } = state.reseq.offer(pos, { env, resolve, reject });
       if (duplicate) {

@@ -21,10 +21,11 @@ export function freePort(): Promise<number> {
 export class TestRedisServer {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number, readonly dir: string) {}
+  private constructor(readonly port: number, readonly dir: string, private readonly extraArgs: string[]) {}
 
-  static async start(dir: string): Promise<TestRedisServer> {
-    const server = new TestRedisServer(await freePort(), dir);
+  /** `extraArgs`: more redis-server options, e.g. ['--requirepass', 'secret']. */
+  static async start(dir: string, extraArgs: string[] = []): Promise<TestRedisServer> {
+    const server = new TestRedisServer(await freePort(), dir, extraArgs);
     await server.launch();
     return server;
   }
@@ -36,7 +37,7 @@ export class TestRedisServer {
   async launch(): Promise<void> {
     const child = spawn('redis-server', [
       '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
-      '--dir', this.dir, '--maxmemory-policy', 'noeviction',
+      '--dir', this.dir, '--maxmemory-policy', 'noeviction', ...this.extraArgs,
     ], { stdio: 'ignore' });
     await new Promise<void>((resolve, reject) => {
       child.once('error', (err) => reject(new Error(`redis-server could not start (is it installed?): ${err.message}`)));
@@ -62,7 +63,8 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.write('PING\r\n');
-        socket.once('data', (d) => { socket.destroy(); resolve(String(d).includes('PONG')); });
+        // A server with a password answers NOAUTH: it is up all the same.
+        socket.once('data', (d) => { socket.destroy(); resolve(/PONG|NOAUTH/.test(String(d))); });
       });
       socket.once('error', () => resolve(false));
     });

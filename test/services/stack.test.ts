@@ -91,4 +91,33 @@ test('up on the in-memory bus: every stage as a worker gives the embedded pipeli
   assert.equal(streamed.map((e) => e.seq), frames.map((e) => e.seq), 'the gateway streamed every frame event in order');
 });
 
+test('live over the bus: frames the stages cannot keep up with are dropped at capture, announced, and never waited for', async () => {
+  const events = join(tmp.dir, 'live.jsonl');
+  const config = loadStackConfig({
+    overrides: { source: { type: 'file', path: clip }, mode: 'live', maxInFlight: 1, logLevel: 'silent', output: { eventsJsonl: events }, bus: { gapTimeoutSeconds: 600 } },
+  });
+  const logger = (await import('../../pipeline/logger.ts')).silentLogger();
+  const stack = await startStack(config, ['broadcaster', 'classifier', 'detector'], logger);
+  let processed = 0;
+  try {
+    const { startCapture } = await import('../../services/workers/capture.ts');
+    const started = Date.now();
+    const summary = await (await startCapture({ config, bus: stack.bus, metrics: stack.metrics, logger })).done;
+    processed = summary.frames;
+    assert.ok(summary.dropped > 0, 'decoding outpaces detection with one frame in flight: frames are dropped');
+    assert.is(summary.frames + summary.dropped, N, 'every decoded frame is either processed or counted as dropped');
+    assert.is(summary.lost, 0, 'no gap was waited out: drop notices filled them');
+    assert.ok(Date.now() - started < 60_000);
+    const scrape = await stack.metrics.render();
+    assert.match(scrape, new RegExp(`emotion_stream_frames_dropped_total\\{[^}]*camera="cam0"[^}]*\\} ${summary.dropped}\\b`));
+  } finally {
+    await stack.stop();
+  }
+  const frames = readEvents(events).filter((e): e is FrameEvent => e.type === 'frame');
+  assert.is(frames.length, processed, 'one event per processed frame');
+  assert.ok(frames.every((e, i) => i === 0 || e.seq > frames[i - 1].seq), 'in order');
+  assert.is(frames.at(-1)!.seq, N - 1, 'the newest frame is kept');
+  assert.is(readEvents(events).at(-1)!.type, 'stream-end');
+});
+
 test.run();
