@@ -34,6 +34,7 @@ export function loadStackConfig(options: LoadConfigOptions = {}): StackConfig {
 export function envOverrides(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
   const port = env.EMOTION_STREAM_METRICS_PORT;
   return {
+    gateway: env.EMOTION_STREAM_API_TOKEN ? { token: env.EMOTION_STREAM_API_TOKEN } : undefined,
     bus: env.EMOTION_STREAM_REDIS_URL ? { transport: 'redis', redisUrl: env.EMOTION_STREAM_REDIS_URL } : undefined,
     metrics: port || env.EMOTION_STREAM_METRICS_HOST
       ? { port: port && /^\d+$/.test(port) ? Number(port) : port, host: env.EMOTION_STREAM_METRICS_HOST }

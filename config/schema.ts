@@ -69,6 +69,27 @@ export const metricsSchema = z.strictObject({
   host: z.string().default('127.0.0.1').describe('interface for /metrics (0.0.0.0 in containers); env EMOTION_STREAM_METRICS_HOST'),
 });
 
+export const cameraSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-" (no spaces)').describe('camera id carried by its events'),
+  source: sourceSchema.describe('file, webcam or rtsp'),
+  mode: z.enum(['replay', 'live']).optional().describe('default: live for cameras, replay for files'),
+  realtime: z.boolean().optional().describe('files: pace at the file\'s frame rate'),
+  resize: z.strictObject({ width: z.number().int().min(16), height: z.number().int().min(16) }).optional().describe('scale frames before analysis'),
+});
+
+export const reconnectSchema = z.strictObject({
+  initialDelayMs: z.number().int().min(10).max(600_000).default(1000).describe('first wait before reconnecting a dropped camera'),
+  maxDelayMs: z.number().int().min(10).max(3_600_000).default(30_000).describe('longest wait between attempts (exponential backoff is capped here)'),
+  multiplier: z.number().min(1).max(10).default(2).describe('backoff growth per failed attempt'),
+  jitter: z.number().min(0).max(1).default(0.2).describe('random +- fraction of each wait, so cameras do not reconnect in lockstep'),
+  stallTimeoutMs: z.number().int().min(100).max(600_000).default(5000).describe('a live camera with no frame for this long is stalled and reconnected'),
+});
+
+export const gatewaySchema = z.strictObject({
+  token: z.string().min(16, 'use at least 16 characters').optional().describe('bearer token required by the HTTP API and the WebSocket; env EMOTION_STREAM_API_TOKEN. Without one the gateway may only listen on a loopback address'),
+  mediaDirs: z.array(z.string().min(1)).default([]).describe('folders replays may read from (POST /replays, file cameras); everything else is refused'),
+});
+
 export const pipelineConfigSchema = z.strictObject({
   cameraId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-" (no spaces)').default('cam0').describe('camera id carried by every frame and event'),
   source: sourceSchema.describe('where frames come from'),
@@ -83,6 +104,9 @@ export const pipelineConfigSchema = z.strictObject({
   bus: busSchema.default(busSchema.parse({})).describe('how stages are joined: in this process, or across processes through Redis'),
   workers: workersSchema.default(workersSchema.parse({})).describe('stage workers on the bus (`emotion-stream worker <stage>`, `up`)'),
   metrics: metricsSchema.default(metricsSchema.parse({})).describe('Prometheus metrics endpoint of a worker'),
+  cameras: z.array(cameraSchema).default([]).describe('cameras the gateway runs from start-up (more can be added through its HTTP API)'),
+  reconnect: reconnectSchema.default(reconnectSchema.parse({})).describe('how live cameras reconnect when their stream drops, stalls or never comes up'),
+  gateway: gatewaySchema.default(gatewaySchema.parse({})).describe('the HTTP API and WebSocket server (`worker gateway`, `up`)'),
 });
 
 /** Workers other than capture need no source: the same file configures the whole stack. */
@@ -90,6 +114,8 @@ export const stackConfigSchema = pipelineConfigSchema.extend({
   source: sourceSchema.optional().describe('where frames come from (the capture worker; the others ignore it)'),
 });
 export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type CameraConfig = z.infer<typeof cameraSchema>;
+export type ReconnectConfig = z.infer<typeof reconnectSchema>;
 
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 export type DetectorConfig = z.infer<typeof detectorSchema>;

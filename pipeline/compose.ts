@@ -3,6 +3,8 @@ import type { PipelineConfig } from '../config/schema.ts';
 import { InMemoryFrameStore, type FrameStore } from './frames/frame-store.ts';
 import { FlowGate } from './flow/flow-gate.ts';
 import { captureFfmpeg, type CaptureDrop } from './stages/capture-ffmpeg.ts';
+import { superviseCapture } from './sources/supervise-capture.ts';
+import type { CameraStateChange } from '../services/cameras/camera-types.ts';
 import { detectFaces } from './stages/detect-faces.ts';
 import { classifyEmotion } from './stages/classify-emotion.ts';
 import { annotate } from './stages/annotate.ts';
@@ -28,6 +30,8 @@ export interface PipelineDeps {
   onFrame?: (msg: ClassificationsMsg) => void;
   onStart?: (msg: StreamStartMsg) => void;
   onDrop?: (drop: CaptureDrop) => void;
+  /** RTSP sources: every state change of the supervised camera (connecting, live, reconnecting, ...). */
+  onCameraState?: (change: CameraStateChange) => void;
   /** Where frame pixels wait between stages (default: a new in-memory store for this run). */
   frameStore?: FrameStore;
 }
@@ -57,10 +61,15 @@ export function runPipeline(config: PipelineConfig, deps: PipelineDeps): Pipelin
   const eventStats: EmitEventsStats = { events: 0, conversionErrors: 0, sinkErrors: {} };
   const source = toVideoSource(config.source);
   const mode = config.mode ?? (source.type === 'file' ? 'replay' : 'live');
-  const graph: Observable<PipelineMsg> = captureFfmpeg({
+  const captureOptions = {
     source, cameraId: config.cameraId, frameStore, gate, mode, realtime: config.realtime, resize: config.resize, logger, signal: stop.signal,
-    onDrop: (d) => { stats.dropped(); deps.onDrop?.(d); },
-  }).pipe(
+    onDrop: (d: CaptureDrop) => { stats.dropped(); deps.onDrop?.(d); },
+  };
+  // An RTSP stream that drops, stalls or is not up yet is reconnected with backoff instead of ending the run.
+  const capture = source.type === 'rtsp'
+    ? superviseCapture({ ...captureOptions, reconnect: config.reconnect, onState: deps.onCameraState })
+    : captureFfmpeg(captureOptions);
+  const graph: Observable<PipelineMsg> = capture.pipe(
     detectFaces({ detector: deps.detector, frameStore, concurrency: config.detector.concurrency, logger }),
     classifyEmotion({ classifier: deps.classifier, frameStore, maxBatchFaces: config.classifier.maxBatchFaces, logger }),
     // Drawing only matters when someone will see the frames.

@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   ERR_SOURCE_NOT_FOUND: 'video source does not exist',
   ERR_SOURCE_UNREADABLE: 'video source could not be decoded',
   ERR_SOURCE_UNREACHABLE: 'camera or stream could not be opened',
+  ERR_SOURCE_STALLED: 'a live source stopped delivering frames',
   ERR_FFMPEG_MISSING: 'ffmpeg is not installed',
   ERR_MODEL_LOAD: 'emotion model could not be loaded',
   ERR_MODEL_INVALID: 'emotion model does not match what the pipeline expects',
@@ -22,7 +23,12 @@ export const ERROR_CODES = {
   ERR_CHECKPOINT: 'checkpoint could not be read or written',
   ERR_USAGE: 'invalid command-line usage',
   ERR_BAD_MESSAGE: 'a client sent a message the server does not understand',
+  ERR_INTERNAL: 'an unexpected server error (details in the server log)',
   ERR_BUS: 'the message bus (Redis) failed',
+  ERR_CONFLICT: 'the resource already exists',
+  ERR_NOT_FOUND: 'no such resource',
+  ERR_UNAUTHORIZED: 'missing or wrong API token',
+  ERR_FORBIDDEN_PATH: 'path outside the configured media directories',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

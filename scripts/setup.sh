@@ -13,6 +13,7 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++ make python3)
 # The test suite's own needs: a redis-server binary (tests start their own to kill and restart
 # it) and docker-compose (to check docker-compose.yml; no Docker engine is needed for that).
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v rtsp-server-perl >/dev/null 2>&1 || need_apt+=(rtsp-server-perl)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need_apt[*]}" >&2

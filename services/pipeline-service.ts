@@ -16,6 +16,7 @@ import type { EmotionClassifier } from '../pipeline/classifiers/emotion-classifi
 import { initBackend } from '../training/engine/backend.ts';
 import { resolveModelDir, shippedModelFamily } from '../training/registry/model-registry.ts';
 import type { VideoSource } from '../pipeline/sources/video-source.ts';
+import { cameraStateEvent } from '../pipeline/events/wire-event.ts';
 
 export interface ServiceHooks {
   logger: Logger;
@@ -44,7 +45,14 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
     const detector = (opened.detector = await loadHaarCascadeDetector(config.detector));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });
-    const run = runPipeline(config, { detector, classifier, sinks: opened.sinks, logger, onFrame: hooks.onFrame });
+    const run = runPipeline(config, {
+      detector, classifier, sinks: opened.sinks, logger, onFrame: hooks.onFrame,
+      // A reconnecting RTSP camera: its states go to the log and, as camera-state events, to every sink.
+      onCameraState: (change) => {
+        logger[change.state === 'error' || change.state === 'stalled' || change.state === 'reconnecting' ? 'warn' : 'info']({ ...change }, 'camera state');
+        for (const sink of opened.sinks) void Promise.resolve(sink.handle(cameraStateEvent(change))).catch((err: unknown) => logger.debug({ err }, 'camera state not delivered'));
+      },
+    });
     const stop = (signal: string) => { logger.info({ signal }, 'stopping: draining in-flight frames'); run.stop(); };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

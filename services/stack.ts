@@ -15,14 +15,17 @@ import { startBroadcaster } from './workers/broadcaster.ts';
 import { startGateway } from './workers/gateway.ts';
 import { startTrainer } from './workers/trainer.ts';
 
-/** Stage workers by name, in start order: consumers first, capture last (so no frame waits on a missing stage). */
+/**
+ * Stage workers by name, in start order: consumers first, then the producers (the gateway runs
+ * cameras, capture a source), so no frame waits on a missing stage; they stop in reverse order.
+ */
 export const STAGE_WORKERS = {
   trainer: startTrainer,
   broadcaster: startBroadcaster,
-  gateway: startGateway,
   annotator: startAnnotator,
   classifier: startClassifier,
   detector: startDetector,
+  gateway: startGateway,
   capture: startCapture,
 } as const satisfies Record<string, (ctx: WorkerContext) => Promise<RunningWorker>>;
 

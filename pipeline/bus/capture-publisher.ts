@@ -1,6 +1,6 @@
-import { concatMap, from, lastValueFrom } from 'rxjs';
+import { concatMap, from, lastValueFrom, type Observable } from 'rxjs';
 import type { PipelineConfig } from '../../config/schema.ts';
-import { InMemoryFrameStore } from '../frames/frame-store.ts';
+import { InMemoryFrameStore, type FrameStore } from '../frames/frame-store.ts';
 import { FlowGate } from '../flow/flow-gate.ts';
 import { captureFfmpeg, type CaptureDrop } from '../stages/capture-ffmpeg.ts';
 import { toVideoSource } from '../compose.ts';
@@ -20,6 +20,13 @@ export interface CapturePublisherOptions {
   logger?: Logger;
   signal?: AbortSignal;
   onDrop?: (drop: CaptureDrop) => void;
+  /** Each message capture emitted, after it is on the bus (camera status counters). */
+  onPublished?: (msg: PipelineMsg, streamId: string) => void;
+  /**
+   * The capture observable (default: one captureFfmpeg session of `config.source`). A supervised
+   * live camera passes one that runs session after session; each stream-start opens a new stream.
+   */
+  capture?: (io: { frameStore: FrameStore; gate: FlowGate; onDrop: (drop: CaptureDrop) => void; signal?: AbortSignal; logger: Logger }) => Observable<PipelineMsg>;
   /** How often capture re-reads the done counter when no progress notice arrives (ms). */
   pollMs?: number;
 }
@@ -32,61 +39,71 @@ export type BusRunSummary = RunSummary & { streamId: string; lost: number };
  * Backpressure crosses processes through a flow gate whose credits come back from the
  * broadcaster's per-stream done counter: replay waits for credits (nothing dropped), live drops
  * the oldest waiting frame (counted, and announced to the broadcaster so it never waits for it).
- * Resolves with the broadcaster's summary once the stream's outputs are closed.
+ * Every stream-start (a reconnected camera starts a new one) gets its own stream id. Resolves
+ * with the broadcaster's summary of the last stream once its outputs are closed (null when the
+ * capture never started a stream).
  */
-export async function runCapturePublisher(options: CapturePublisherOptions): Promise<BusRunSummary> {
+export async function runCapturePublisher(options: CapturePublisherOptions): Promise<BusRunSummary | null> {
   const { bus, config } = options;
   const logger = (options.logger ?? silentLogger()).child({ camera: config.cameraId, transport: bus.transport });
-  const streamId = `${config.cameraId}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
   const gate = new FlowGate(config.maxInFlight);
   const local = new InMemoryFrameStore();
-  const credits = new CreditReturn(bus, streamId, gate, options.pollMs ?? 100);
+  const credits = new CreditReturn(bus, gate, options.pollMs ?? 100);
   const annotate = Boolean(config.output.annotatedVideo);
-  const send = (msg: BusEnvelope['msg'], queue: StageQueue, extra: Partial<BusEnvelope> = {}) => {
+  // The stream being published: its id and the sequence numbers it used (frames sent and dropped).
+  let stream: { id: string; endPosition: number } | null = null;
+  const send = (streamId: string, msg: BusEnvelope['msg'], queue: StageQueue, extra: Partial<BusEnvelope> = {}) => {
     const env: BusEnvelope = { v: 1, streamId, annotate, msg, ...extra };
     return bus.queue<BusEnvelope>(queue).add(jobId(env, queue), env);
   };
   // Drop notices are sent in order, off the capture path (live capture must never wait on them).
   let notices: Promise<void> = Promise.resolve();
-  // Sequence numbers used so far (frames sent and frames dropped): where stream-end goes.
-  let endPosition = 0;
   const onDrop = (drop: CaptureDrop) => {
-    endPosition = Math.max(endPosition, drop.seq + 1);
     options.onDrop?.(drop);
-    notices = notices.then(() => send({ kind: 'frame-dropped', v: 1, cameraId: drop.cameraId, seq: drop.seq }, STAGE_QUEUES.sink))
+    if (!stream) return;
+    const streamId = stream.id;
+    stream.endPosition = Math.max(stream.endPosition, drop.seq + 1);
+    notices = notices.then(() => send(streamId, { kind: 'frame-dropped', v: 1, cameraId: drop.cameraId, seq: drop.seq }, STAGE_QUEUES.sink))
       .catch((err) => logger.error({ err: errorMessage(err), frame: drop.seq }, 'drop notice could not be sent'));
   };
-  const source = toVideoSource(config.source);
-  const mode = config.mode ?? (source.type === 'file' ? 'replay' : 'live');
+  const capture = options.capture?.({ frameStore: local, gate, onDrop, signal: options.signal, logger }) ?? defaultCapture(config, { frameStore: local, gate, onDrop, signal: options.signal, logger });
   await credits.start();
+  let last: string | null = null;
   try {
-    const capture = captureFfmpeg({
-      source, cameraId: config.cameraId, frameStore: local, gate, mode, realtime: config.realtime, resize: config.resize,
-      logger, signal: options.signal, onDrop,
-    });
     await lastValueFrom(capture.pipe(concatMap((msg) => from(publish(msg)))), { defaultValue: undefined });
     await notices;
-    logger.info({ stream: streamId }, 'capture finished: waiting for the broadcaster to close the stream');
-    return await credits.waitClosed();
+    if (!last) return null;
+    logger.info({ stream: last }, 'capture finished: waiting for the broadcaster to close the stream');
+    return await credits.waitClosed(last);
   } finally {
     await credits.stop();
   }
 
   async function publish(msg: PipelineMsg): Promise<void> {
     if (msg.kind === 'stream-start') {
-      logger.info({ stream: streamId, source: msg.source, width: msg.width, height: msg.height, fps: msg.fps }, 'stream started on the bus');
-      await send(msg, STAGE_QUEUES.sink, { outputs: { annotatedVideo: config.output.annotatedVideo } });
-    } else if (msg.kind === 'frame') {
-      endPosition = Math.max(endPosition, msg.meta.seq + 1);
-      const key = sharedFrameKey(streamId, msg.meta.seq);
+      stream = { id: `${config.cameraId}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`, endPosition: 0 };
+      last = stream.id;
+      credits.track(stream.id);
+      logger.info({ stream: stream.id, source: msg.source, width: msg.width, height: msg.height, fps: msg.fps }, 'stream started on the bus');
+      await send(stream.id, msg, STAGE_QUEUES.sink, { outputs: { annotatedVideo: config.output.annotatedVideo } });
+    } else if (msg.kind === 'frame' && stream) {
+      stream.endPosition = Math.max(stream.endPosition, msg.meta.seq + 1);
+      const key = sharedFrameKey(stream.id, msg.meta.seq);
       await bus.frames.put(key, local.get(msg.meta.frameKey), options.frameTtlMs);
       local.delete(msg.meta.frameKey);
-      await send({ ...msg, meta: { ...msg.meta, frameKey: key } }, STAGE_QUEUES.detect);
-    } else if (msg.kind === 'stream-end') {
+      await send(stream.id, { ...msg, meta: { ...msg.meta, frameKey: key } }, STAGE_QUEUES.detect);
+    } else if (msg.kind === 'stream-end' && stream) {
       await notices;
-      await send(msg, STAGE_QUEUES.sink, { endPosition });
+      await send(stream.id, msg, STAGE_QUEUES.sink, { endPosition: stream.endPosition });
     }
+    if (stream) options.onPublished?.(msg, stream.id);
   }
+}
+
+function defaultCapture(config: PipelineConfig, io: { frameStore: FrameStore; gate: FlowGate; onDrop: (drop: CaptureDrop) => void; signal?: AbortSignal; logger: Logger }): Observable<PipelineMsg> {
+  const source = toVideoSource(config.source);
+  const mode = config.mode ?? (source.type === 'file' ? 'replay' : 'live');
+  return captureFfmpeg({ source, cameraId: config.cameraId, mode, realtime: config.realtime, resize: config.resize, ...io });
 }
 
 /**
@@ -94,25 +111,30 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
  * truth (a lost pub/sub notice only delays a credit until the next poll); notices just wake it.
  */
 class CreditReturn {
-  private returned = 0;
+  /** Credits handed back so far, per stream still tracked. */
+  private readonly returned = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
   private wake: (() => void) | undefined;
   private checking = false;
 
-  constructor(private readonly bus: Bus, private readonly streamId: string, private readonly gate: FlowGate, private readonly pollMs: number) {}
+  constructor(private readonly bus: Bus, private readonly gate: FlowGate, private readonly pollMs: number) {}
 
   async start(): Promise<void> {
     this.unsubscribe = await this.bus.topic<StreamProgress>(TOPICS.progress).subscribe((p) => {
-      if (p.streamId === this.streamId) void this.check();
+      if (this.returned.has(p.streamId)) void this.check();
     });
     this.timer = setInterval(() => void this.check(), this.pollMs);
   }
 
+  track(streamId: string): void {
+    this.returned.set(streamId, 0);
+  }
+
   /** Resolves with the broadcaster's summary once it has closed the stream's outputs. */
-  async waitClosed(): Promise<BusRunSummary> {
+  async waitClosed(streamId: string): Promise<BusRunSummary> {
     for (;;) {
-      const summary = await this.readClosed().catch((err: unknown) => {
+      const summary = await this.readClosed(streamId).catch((err: unknown) => {
         if (err instanceof EmotionStreamError) throw err;
         return null; // bus briefly unreachable: ask again
       });
@@ -133,10 +155,16 @@ class CreditReturn {
     if (this.checking) return;
     this.checking = true;
     try {
-      const done = await this.bus.counters.get(streamKeys.done(this.streamId));
-      while (this.returned < done && this.gate.inFlight > 0) {
-        this.gate.release();
-        this.returned += 1;
+      for (const [streamId, returned] of this.returned) {
+        const done = await this.bus.counters.get(streamKeys.done(streamId));
+        let n = returned;
+        while (n < done && this.gate.inFlight > 0) {
+          this.gate.release();
+          n += 1;
+        }
+        this.returned.set(streamId, n);
+        // A finished earlier stream (a camera that reconnected) needs no more polling.
+        if (this.returned.size > 1 && n === done && (await this.bus.counters.getValue(streamKeys.closed(streamId)))) this.returned.delete(streamId);
       }
       const wake = this.wake;
       this.wake = undefined;
@@ -148,13 +176,13 @@ class CreditReturn {
     }
   }
 
-  private async readClosed(): Promise<BusRunSummary | null> {
-    const value = await this.bus.counters.getValue(streamKeys.closed(this.streamId));
+  private async readClosed(streamId: string): Promise<BusRunSummary | null> {
+    const value = await this.bus.counters.getValue(streamKeys.closed(streamId));
     if (!value) return null;
     try {
       return JSON.parse(value) as BusRunSummary;
     } catch (cause) {
-      throw new EmotionStreamError('ERR_BUS', `stream ${this.streamId}: unreadable summary from the broadcaster`, { cause });
+      throw new EmotionStreamError('ERR_BUS', `stream ${streamId}: unreadable summary from the broadcaster`, { cause });
     }
   }
 }

@@ -19,6 +19,7 @@ const DEFINITION_BY_TYPE: Record<string, string> = {
   'stream-start': 'streamStartEvent',
   frame: 'frameEvent',
   'stream-end': 'streamEndEvent',
+  'camera-state': 'cameraStateEvent',
   hello: 'helloMessage',
   subscription: 'subscriptionReply',
   error: 'errorReply',

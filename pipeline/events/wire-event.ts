@@ -7,6 +7,7 @@ import {
   type StreamEndMsg,
   type StreamStartMsg,
 } from '../messages.ts';
+import type { CameraState, CameraStateChange } from '../../services/cameras/camera-types.ts';
 
 /**
  * The wire format users consume: the WebSocket broadcaster and the JSONL writer carry the same
@@ -72,8 +73,28 @@ export interface StreamEndEvent extends WireEnvelope {
   endedAt: number;
 }
 
-export type WireEvent = StreamStartEvent | FrameEvent | StreamEndEvent;
+/** A managed camera changed state (connecting, live, stalled, reconnecting, error, stopped). */
+export interface CameraStateEvent extends WireEnvelope {
+  type: 'camera-state';
+  state: CameraState;
+  previous: CameraState;
+  attempt: number;
+  error?: { code: string; message: string };
+  retryInMs?: number;
+  at: number;
+}
+
+export type WireEvent = StreamStartEvent | FrameEvent | StreamEndEvent | CameraStateEvent;
 export type WireEventType = WireEvent['type'];
+
+/** The wire form of a camera's state change. */
+export function cameraStateEvent(change: CameraStateChange): CameraStateEvent {
+  return {
+    schema: WIRE_SCHEMA, v: WIRE_VERSION, type: 'camera-state', cameraId: change.cameraId, state: change.state, previous: change.previous,
+    attempt: change.attempt, ...(change.error ? { error: { code: change.error.code, message: change.error.message } } : {}),
+    ...(change.retryInMs !== undefined ? { retryInMs: Math.round(change.retryInMs) } : {}), at: change.at,
+  };
+}
 
 /** Options of {@link toWireEvent}. */
 export interface ToWireEventOptions {

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -26,6 +26,11 @@ export interface WebSocketBroadcasterOptions {
   closeTimeoutMs?: number;
   /** Heartbeat: clients that do not answer a ping within this period are cut off, ms. Default 30000; 0 disables. */
   pingIntervalMs?: number;
+  /**
+   * Serves plain (non-upgrade) HTTP requests on the same port (the gateway's HTTP API). A throw or
+   * rejection answers 500. Absent: every plain request gets 426 pointing at the WebSocket path.
+   */
+  httpHandler?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
 
 export interface BroadcasterStartOptions {
@@ -50,8 +55,9 @@ const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
  */
 export class WebSocketBroadcaster implements EventSink {
   readonly name = 'websocket';
-  private readonly options: Required<Omit<WebSocketBroadcasterOptions, 'verifyToken' | 'logger'>>;
+  private readonly options: Required<Omit<WebSocketBroadcasterOptions, 'verifyToken' | 'logger' | 'httpHandler'>>;
   private readonly verifyToken: WebSocketBroadcasterOptions['verifyToken'];
+  private readonly httpHandler: WebSocketBroadcasterOptions['httpHandler'];
   private readonly logger: Logger;
   private readonly clients = new Set<BroadcastClient>();
   private readonly cameras = new Set<string>();
@@ -70,6 +76,7 @@ export class WebSocketBroadcaster implements EventSink {
       pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
     };
     this.verifyToken = options.verifyToken;
+    this.httpHandler = options.httpHandler;
     this.logger = (options.logger ?? silentLogger()).child({ sink: 'websocket' });
   }
 
@@ -82,7 +89,8 @@ export class WebSocketBroadcaster implements EventSink {
     if (this.server || this.stopping) throw new EmotionStreamError('ERR_SINK', 'WebSocket broadcaster was already started');
     const host = options.host ?? '127.0.0.1';
     this.path = options.path ?? '/events';
-    const server = createServer((_req, res) => {
+    const server = createServer((req, res) => {
+      if (this.httpHandler) return void this.serveHttp(this.httpHandler, req, res);
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' });
       res.end(`connect with a WebSocket client to ${this.path}\n`);
     });
@@ -160,6 +168,16 @@ export class WebSocketBroadcaster implements EventSink {
       });
       ws.close(1001, 'server shutting down');
     });
+  }
+
+  private async serveHttp(handler: NonNullable<WebSocketBroadcasterOptions['httpHandler']>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      this.logger.error({ err, method: req.method }, 'HTTP handler failed');
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('internal error\n');
+    }
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

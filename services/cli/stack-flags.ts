@@ -38,6 +38,7 @@ export function loadStackFromFlags(values: Values): StackConfig {
       ...(str('metrics-port') ? { port: numberFlag(str('metrics-port'), 'metrics-port', 0, { integer: true }) } : {}),
       ...(str('metrics-host') ? { host: str('metrics-host') } : {}),
     },
+    gateway: env.gateway,
     ...(str('file') ? { source: { type: 'file', path: resolve(str('file')!) }, mode: 'replay' } : {}),
     realtime: values.realtime === true ? true : undefined,
   };

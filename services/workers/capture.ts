@@ -2,6 +2,7 @@ import { runCapturePublisher, type BusRunSummary } from '../../pipeline/bus/capt
 import { EmotionStreamError } from '../../pipeline/errors.ts';
 import { probeVideo } from '../../pipeline/sources/probe-video.ts';
 import { toVideoSource } from '../../pipeline/compose.ts';
+import { describeSource } from '../../pipeline/sources/describe-source.ts';
 import type { PipelineConfig } from '../../config/schema.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';
 
@@ -31,6 +32,9 @@ export async function startCapture({ config, bus, logger, metrics }: WorkerConte
   const done = runCapturePublisher({
     bus, config: pipelineConfig, frameTtlMs: config.bus.frameTtlSeconds * 1000, logger: logger.child({ stage: 'capture' }), signal: stop.signal,
     onDrop: (drop) => metrics.dropped(drop.cameraId),
+  }).then((summary) => {
+    if (!summary) throw new EmotionStreamError('ERR_SOURCE_UNREADABLE', `${describeSource(toVideoSource(pipelineConfig.source))}: capture ended before the stream started`);
+    return summary;
   });
   return {
     stage: 'capture',

@@ -1,27 +1,53 @@
 import { TOPICS } from '../../pipeline/bus/bus-envelope.ts';
 import { WebSocketBroadcaster } from '../../pipeline/sinks/websocket-broadcaster.ts';
 import type { WireEvent } from '../../pipeline/events/wire-event.ts';
+import { CameraManager } from '../cameras/camera-manager.ts';
+import { createHttpApi } from '../gateway/http-api.ts';
+import { checkGatewayExposure, tokenMatches } from '../gateway/api-token.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';
 
 /** Default gateway listener when the config names no websocket output. */
 export const DEFAULT_GATEWAY = { port: 8080, host: '127.0.0.1', path: '/events' };
 
+export interface GatewayWorker extends RunningWorker {
+  port: number;
+  cameras: CameraManager;
+}
+
 /**
- * gateway worker: serves the labelled-event WebSocket to subscribers. Any number of gateways can
- * run: each receives every event from the bus's events topic.
+ * gateway worker: the labelled-event WebSocket, the HTTP API for cameras (OpenAPI at
+ * /openapi.json) and the cameras it runs (from the config's `cameras`, and added through the
+ * API). Several gateways can serve events (each receives every event from the bus); cameras
+ * belong to the gateway that was asked for them. Without an API token it refuses to listen
+ * beyond the loopback interface.
  */
-export async function startGateway({ config, bus, logger }: WorkerContext): Promise<RunningWorker & { port: number }> {
+export async function startGateway(ctx: WorkerContext): Promise<GatewayWorker> {
+  const { config, bus, logger } = ctx;
   const log = logger.child({ stage: 'gateway' });
-  const broadcaster = new WebSocketBroadcaster({ logger: log });
-  const { port } = await broadcaster.start(config.output.websocket ?? DEFAULT_GATEWAY);
+  const listen = { ...DEFAULT_GATEWAY, ...config.output.websocket };
+  const token = config.gateway.token;
+  checkGatewayExposure(listen.host, token);
+  const cameras = await new CameraManager({ ...ctx, logger: log }).start();
+  const api = createHttpApi({
+    cameras, mediaDirs: config.gateway.mediaDirs, token, logger: log,
+    startReplay: ({ path, cameraId, realtime }) => cameras.add({
+      id: cameraId ?? `replay-${Date.now().toString(36)}`, source: { type: 'file', path }, mode: 'replay', realtime,
+    }),
+  });
+  const broadcaster = new WebSocketBroadcaster({
+    logger: log, httpHandler: api, ...(token ? { verifyToken: (given: string) => tokenMatches(given, token) } : {}),
+  });
+  const { port } = await broadcaster.start(listen);
   const unsubscribe = await bus.topic<WireEvent>(TOPICS.events).subscribe((event) => {
     void Promise.resolve(broadcaster.handle(event)).catch((err: unknown) => log.warn({ err }, 'event not broadcast'));
   });
-  log.info({ port, path: config.output.websocket?.path ?? DEFAULT_GATEWAY.path }, 'gateway serving events');
+  log.info({ port, host: listen.host, path: listen.path, auth: token ? 'bearer token' : 'none (loopback only)', cameras: cameras.list().length }, 'gateway serving events and the camera API');
   return {
     stage: 'gateway',
     port,
+    cameras,
     async stop() {
+      await cameras.stop();
       await unsubscribe();
       await broadcaster.stop();
     },

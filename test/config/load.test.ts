@@ -137,7 +137,8 @@ test('environment layer: EMOTION_STREAM_REDIS_URL selects the redis transport, m
   const config = loadStackConfig({ overrides: env });
   assert.equal(config.bus, { ...config.bus, transport: 'redis', redisUrl: 'rediss://:secret@cache:6380/2' });
   assert.equal(config.metrics, { port: 9464, host: '0.0.0.0' });
-  assert.equal(envOverrides({}), { bus: undefined, metrics: undefined });
+  assert.equal(envOverrides({}), { gateway: undefined, bus: undefined, metrics: undefined });
+  assert.equal(loadStackConfig({ overrides: envOverrides({ EMOTION_STREAM_API_TOKEN: 'a-long-enough-token' }) }).gateway.token, 'a-long-enough-token');
   assert.match(configError({ overrides: { source: file, ...envOverrides({ EMOTION_STREAM_METRICS_PORT: 'abc' }) } }), 'metrics.port');
 });
 

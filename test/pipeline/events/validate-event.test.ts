@@ -57,7 +57,7 @@ test('unknown fields, missing fields, wrong envelope and bad timestamps are reje
 });
 
 test('an unknown or missing type is rejected with the list of types', () => {
-  const expected = ['/type must be one of stream-start, frame, stream-end, hello, subscription, error'];
+  const expected = ['/type must be one of stream-start, frame, stream-end, camera-state, hello, subscription, error'];
   assert.equal(errorsOf({ ...frame(), type: 'frames' }), expected);
   assert.equal(errorsOf('frame'), expected);
   assert.equal(errorsOf(null), expected);
