@@ -4,7 +4,7 @@ import { InMemoryFrameStore, type FrameStore } from './frames/frame-store.ts';
 import { FlowGate } from './flow/flow-gate.ts';
 import { captureFfmpeg, type CaptureDrop } from './stages/capture-ffmpeg.ts';
 import { superviseCapture } from './sources/supervise-capture.ts';
-import type { CameraStateChange } from '../services/cameras/camera-types.ts';
+import type { CameraStateChange } from './cameras/camera-types.ts';
 import { detectFaces } from './stages/detect-faces.ts';
 import { classifyEmotion } from './stages/classify-emotion.ts';
 import { annotate } from './stages/annotate.ts';
@@ -95,9 +95,9 @@ function observe(msg: PipelineMsg, stats: RunStats, deps: PipelineDeps): void {
   if (msg.kind === 'stream-end') stats.end(msg as StreamEndMsg);
 }
 
-/** No annotated output configured: a sink that discards frames (annotate is skipped then too). */
-async function openVideo(path: string | undefined, start: StreamStartMsg, logger: Logger): Promise<VideoSink> {
-  if (!path) return { write: async () => {}, close: async () => {}, abort: async () => {}, framesWritten: 0 };
+/** No annotated output configured: no video sink (annotate is skipped then too). */
+async function openVideo(path: string | undefined, start: StreamStartMsg, logger: Logger): Promise<VideoSink | null> {
+  if (!path) return null;
   return AnnotatedVideoWriter.open({ outPath: path, width: start.width, height: start.height, fps: start.fps, logger });
 }
 

@@ -199,10 +199,10 @@ export class SinkRunner {
     this.logger.info({ stream: streamId, frames: summary.frames, lost: summary.lost, duplicates: state.reseq.duplicates }, 'stream closed');
   }
 
-  private async openVideo(start: StreamStartMsg): Promise<VideoSink> {
+  private async openVideo(start: StreamStartMsg): Promise<VideoSink | null> {
     const state = this.outputs.get(start);
     this.outputs.delete(start);
-    if (!state?.annotatedVideo) return { write: async () => {}, close: async () => {}, abort: async () => {}, framesWritten: 0 };
+    if (!state?.annotatedVideo) return null;
     state.video = await AnnotatedVideoWriter.open({ outPath: state.annotatedVideo, width: start.width, height: start.height, fps: start.fps, logger: this.logger });
     return state.video;
   }

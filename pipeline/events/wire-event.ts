@@ -7,7 +7,7 @@ import {
   type StreamEndMsg,
   type StreamStartMsg,
 } from '../messages.ts';
-import type { CameraState, CameraStateChange } from '../../services/cameras/camera-types.ts';
+import type { CameraState, CameraStateChange } from '../cameras/camera-types.ts';
 
 /**
  * The wire format users consume: the WebSocket broadcaster and the JSONL writer carry the same

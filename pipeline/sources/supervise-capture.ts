@@ -1,41 +1,13 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
-import type { CameraState, CameraStateChange } from '../../services/cameras/camera-types.ts';
-import { EmotionStreamError } from '../errors.ts';
+import type { CameraState, CameraStateChange } from '../cameras/camera-types.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { PipelineMsg, StreamEndMsg } from '../messages.ts';
 import { captureFfmpeg, type CaptureOptions } from '../stages/capture-ffmpeg.ts';
 import { captureFailure, isRetryableOpenError, type CaptureFailure } from './capture-failure.ts';
 import { describeSource } from './describe-source.ts';
+import { backoffDelay, FIRST_FRAME_GRACE_MS, resolvePolicy, STABLE_SESSION_MS, type ReconnectPolicy } from './reconnect-policy.ts';
 
-export interface ReconnectPolicy {
-  /** Wait before the first reconnect (attempt 1), ms. */
-  initialDelayMs: number;
-  /** No wait is ever longer than this, jitter included, ms. */
-  maxDelayMs: number;
-  /** Each further attempt waits this many times longer (>= 1). */
-  multiplier: number;
-  /** 0..1: each wait is spread by up to +-this fraction, so cameras behind one dead switch do not retry in lockstep. */
-  jitter: number;
-  /** A live session that delivers no frame (nor drops one) for this long is stalled: it is ended and reconnected, ms. */
-  stallTimeoutMs: number;
-}
-
-export const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 1000, maxDelayMs: 30000, multiplier: 2, jitter: 0.2, stallTimeoutMs: 5000 };
-
-/** A session live at least this long was a working stream: the next failure starts the backoff over at attempt 1. */
-export const STABLE_SESSION_MS = 10_000;
-
-/**
- * How long to wait before reconnect `attempt` (1 = the first):
- * `min(maxDelayMs, initialDelayMs * multiplier^(attempt-1))`, spread by `jitter` (random() in
- * [0, 1): 0 -> -jitter, 0.5 -> exact, ->1 -> +jitter), then capped at maxDelayMs again; whole ms.
- */
-export function backoffDelay(attempt: number, policy: ReconnectPolicy, random: () => number): number {
-  const n = Math.max(1, Math.floor(attempt));
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** (n - 1));
-  const spread = 1 + policy.jitter * (2 * random() - 1);
-  return Math.round(Math.min(policy.maxDelayMs, Math.max(0, base * spread)));
-}
+export { backoffDelay, DEFAULT_RECONNECT, FIRST_FRAME_GRACE_MS, STABLE_SESSION_MS, type ReconnectPolicy } from './reconnect-policy.ts';
 
 export interface SuperviseCaptureOptions extends Omit<CaptureOptions, 'signal'> {
   /** Aborting stops the camera for good: a live session ends with stream-end 'stopped', then state 'stopped' and completion. */
@@ -57,7 +29,8 @@ export interface SuperviseCaptureOptions extends Omit<CaptureOptions, 'signal'> 
  * retryable error (see isRetryableOpenError), goes reconnecting {error, retryInMs}, waits
  * backoffDelay(attempt), then connecting with attempt + 1. `attempt` counts the attempts since
  * the camera last worked: it goes back to 1 when a session that was live for at least
- * STABLE_SESSION_MS ends. A live session with no frame for `stallTimeoutMs` goes stalled
+ * STABLE_SESSION_MS ends. A live session with no frame (nor live drop) for `stallTimeoutMs`
+ * (the first frame after stream-start gets FIRST_FRAME_GRACE_MS more) goes stalled
  * (ERR_SOURCE_STALLED): it is stopped and its stream-end is rewritten to reason 'error' with the
  * stall error (its frame count kept), then it reconnects. The first state change has
  * `previous: 'stopped'` (the camera was not running).
@@ -85,6 +58,8 @@ interface Session {
   liveSince?: number;
   /** Last frame (or live drop) or stream-start, epoch ms. */
   lastActivity: number;
+  /** A frame arrived (or was dropped) in this session. */
+  delivered: boolean;
   stall?: CaptureFailure;
   end?: StreamEndMsg;
   closed: boolean;
@@ -128,11 +103,13 @@ class Supervisor {
   private connect(): void {
     this.retryTimer = undefined;
     this.setState('connecting');
+    // Every callback (onState, downstream) may unsubscribe or abort on the spot: check after each.
+    if (this.done) return;
     const { signal: _signal, reconnect: _reconnect, onState: _onState, random: _random, ...capture } = this.options;
-    const session: Session = { abort: new AbortController(), lastActivity: Date.now(), closed: false };
+    const session: Session = { abort: new AbortController(), lastActivity: Date.now(), delivered: false, closed: false };
     this.session = session;
     const onDrop: CaptureOptions['onDrop'] = (info) => {
-      session.lastActivity = Date.now();
+      this.delivered(session);
       capture.onDrop?.(info);
     };
     const sub = captureFfmpeg({ ...capture, onDrop, signal: session.abort.signal }).subscribe({
@@ -145,18 +122,18 @@ class Supervisor {
   }
 
   private onMessage(session: Session, msg: PipelineMsg): void {
-    if (msg.kind === 'stream-start') {
-      session.liveSince = session.lastActivity = Date.now();
-      this.setState('live');
-      this.armStall(session);
-    } else if (msg.kind === 'frame') {
-      session.lastActivity = Date.now();
-    } else if (msg.kind === 'stream-end') {
+    if (msg.kind === 'stream-start') session.liveSince = session.lastActivity = Date.now();
+    else if (msg.kind === 'frame') this.delivered(session);
+    else if (msg.kind === 'stream-end') {
       clearTimeout(this.stallTimer);
       if (session.stall) msg = { ...msg, reason: 'error', error: session.stall };
       session.end = msg;
     }
+    // Downstream first: a listener that stops the camera on 'live' must not see stream-end before stream-start.
     this.out.next(msg);
+    if (msg.kind !== 'stream-start' || session.closed) return;
+    this.setState('live');
+    if (!session.closed) this.armStall(session);
   }
 
   private onOpenError(session: Session, err: unknown): void {
@@ -193,15 +170,26 @@ class Supervisor {
     const retryInMs = backoffDelay(this.attempt, this.policy, this.options.random ?? Math.random);
     this.log.warn({ error: failure, attempt: this.attempt, retryInMs }, 'camera lost; reconnecting');
     this.setState('reconnecting', { error: failure, retryInMs });
+    if (this.done) return;
     this.retryTimer = setTimeout(() => {
       this.attempt += 1;
       this.connect();
     }, retryInMs);
   }
 
+  private delivered(session: Session): void {
+    session.lastActivity = Date.now();
+    session.delivered = true;
+  }
+
+  /** ffmpeg analyses the start of a stream before its first frame: that one gets a grace period. */
+  private stallLimitMs(session: Session): number {
+    return this.policy.stallTimeoutMs + (session.delivered ? 0 : FIRST_FRAME_GRACE_MS);
+  }
+
   private armStall(session: Session): void {
     clearTimeout(this.stallTimer);
-    const due = session.lastActivity + this.policy.stallTimeoutMs - Date.now();
+    const due = session.lastActivity + this.stallLimitMs(session) - Date.now();
     this.stallTimer = setTimeout(() => this.checkStall(session), Math.max(0, due));
   }
 
@@ -211,9 +199,10 @@ class Supervisor {
     // Replay mode: capture waiting for a credit is the pipeline's delay, not the source's.
     if (mode === 'replay' && gate.inFlight >= gate.capacity) session.lastActivity = Date.now();
     const idleMs = Date.now() - session.lastActivity;
-    if (idleMs < this.policy.stallTimeoutMs) return this.armStall(session);
+    if (idleMs < this.stallLimitMs(session)) return this.armStall(session);
     session.stall = { code: 'ERR_SOURCE_STALLED', message: `${describeSource(source)} delivered no frame for ${idleMs} ms` };
     this.setState('stalled', { error: session.stall });
+    if (session.closed) return;
     // Capture ends the stream ('stopped', rewritten with the stall error in onMessage) and completes.
     session.abort.abort();
   }
@@ -244,12 +233,4 @@ class Supervisor {
       this.log.error({ err }, 'camera state listener threw');
     }
   }
-}
-
-function resolvePolicy(partial: Partial<ReconnectPolicy> = {}): ReconnectPolicy {
-  const policy = { ...DEFAULT_RECONNECT, ...partial };
-  const { initialDelayMs, maxDelayMs, multiplier, jitter, stallTimeoutMs } = policy;
-  const ok = initialDelayMs >= 0 && maxDelayMs >= 0 && multiplier >= 1 && jitter >= 0 && jitter <= 1 && stallTimeoutMs > 0;
-  if (!ok) throw new EmotionStreamError('ERR_CONFIG', `invalid reconnect policy: ${JSON.stringify(policy)}`, { context: { policy } });
-  return policy;
 }

@@ -16,8 +16,8 @@ export interface VideoSink {
 
 export interface WriteVideoDeps {
   frameStore: FrameStore;
-  /** Opens the sink for a stream (e.g. AnnotatedVideoWriter.open with the stream's size and fps). */
-  open(start: StreamStartMsg): Promise<VideoSink>;
+  /** Opens the sink for a stream (e.g. AnnotatedVideoWriter.open with the stream's size and fps); null: this stream writes no video. */
+  open(start: StreamStartMsg): Promise<VideoSink | null>;
   logger?: Logger;
   /** Called once a stream's file is complete, with the frames written. */
   onClosed?(cameraId: string, frames: number): void;
@@ -70,6 +70,7 @@ async function openStream(msg: StreamStartMsg, state: WriterState, deps: WriteVi
   // A camera that starts again without a stream-end (a reconnect) finishes its previous file first.
   await closeStream(msg.cameraId, state, deps);
   const sink = await deps.open(msg);
+  if (!sink) return;
   if (state.torndown) return abortSink(sink, logger);
   state.sinks.set(msg.cameraId, sink);
 }

@@ -11,7 +11,7 @@ import { superviseCapture } from '../../pipeline/sources/supervise-capture.ts';
 import { toVideoSource } from '../../pipeline/compose.ts';
 import { CameraStats } from './camera-stats.ts';
 import { redactSource } from './redact-source.ts';
-import type { CameraController, CameraError, CameraSpec, CameraState, CameraStateChange, CameraStatus } from './camera-types.ts';
+import type { CameraController, CameraError, CameraSpec, CameraState, CameraStateChange, CameraStatus } from '../../pipeline/cameras/camera-types.ts';
 
 export interface CameraManagerOptions {
   bus: Bus;
@@ -111,7 +111,8 @@ export class CameraManager implements CameraController {
     try {
       await runCapturePublisher({
         bus, config, frameTtlMs: this.options.config.bus.frameTtlSeconds * 1000, logger: log, signal: camera.stop.signal,
-        onDrop: (drop) => { camera.stats.dropped += 1; metrics.dropped(drop.cameraId); },
+        // A dropped frame was decoded all the same: it counts towards the input rate.
+        onDrop: (drop) => { camera.stats.dropped += 1; camera.stats.input(); metrics.dropped(drop.cameraId); },
         onPublished: (msg) => {
           if (msg.kind === 'frame') camera.stats.input();
           // Files are not supervised: their stream-start is the moment they go live.

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { formatIssues } from '../../config/load.ts';
 import { EmotionStreamError, isEmotionStreamError, type ErrorCode } from '../../pipeline/errors.ts';
 import { silentLogger, type Logger } from '../../pipeline/logger.ts';
-import type { CameraController, CameraStatus } from '../cameras/camera-types.ts';
+import type { CameraController, CameraStatus } from '../../pipeline/cameras/camera-types.ts';
 import { bearerToken, tokenMatches } from './api-token.ts';
 import { resolveMediaPath } from './media-path.ts';
 import { OPENAPI, cameraSpecSchema, replayRequestSchema } from './openapi.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadStackConfig } from '../../../config/load.ts';
 import { startStack, type RunningStack } from '../../../services/stack.ts';
 import type { GatewayWorker } from '../../../services/workers/gateway.ts';
-import type { CameraStatus } from '../../../services/cameras/camera-types.ts';
+import type { CameraStatus } from '../../../pipeline/cameras/camera-types.ts';
 import { silentLogger } from '../../../pipeline/logger.ts';
 import { createEventValidator } from '../../../pipeline/events/validate-event.ts';
 import { buildDemoClip } from '../../../pipeline/sources/demo-clip.ts';

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EmotionStreamError } from '../../../pipeline/errors.ts';
 import { WebSocketBroadcaster } from '../../../pipeline/sinks/websocket-broadcaster.ts';
-import type { CameraController } from '../../../services/cameras/camera-types.ts';
+import type { CameraController } from '../../../pipeline/cameras/camera-types.ts';
 import { tokenMatches } from '../../../services/gateway/api-token.ts';
 import { createHttpApi, MAX_BODY_BYTES, type HttpApiOptions, type ReplayRequest } from '../../../services/gateway/http-api.ts';
 import { OPENAPI } from '../../../services/gateway/openapi.ts';

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { redactUrl } from '../../../pipeline/bus/connect-bus.ts';
 import { EmotionStreamError } from '../../../pipeline/errors.ts';
-import type { CameraController, CameraSpec, CameraState, CameraStatus } from '../../../services/cameras/camera-types.ts';
+import type { CameraController, CameraSpec, CameraState, CameraStatus } from '../../../pipeline/cameras/camera-types.ts';
 
 /**
  * A CameraController that runs nothing: it keeps each camera's spec and status in a Map. It

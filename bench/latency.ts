@@ -1,0 +1,97 @@
+/**
+ * bench:latency — a 640x480 30 fps RTSP stream with faces (the demo clip from package-shipped
+ * photos, looped by ffmpeg into Debian's rtsp-server-perl) through the stack as a live camera run
+ * by the gateway: capture -> detect -> classify -> broadcaster -> events topic. Measures, after a
+ * warm-up, capture-to-event latency of every frame event (p50/p95/p99) and the sustained
+ * processed frame rate against the camera's input rate measured in the same run; on the embedded
+ * (in-memory) bus, then on Redis. Last line: one JSON object.
+ *   npm run bench:latency [-- --seconds 30 --redis redis://127.0.0.1:6379 --max-in-flight 2]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadStackConfig } from '../config/load.ts';
+import { startStack } from '../services/stack.ts';
+import type { GatewayWorker } from '../services/workers/gateway.ts';
+import { TOPICS } from '../pipeline/bus/bus-envelope.ts';
+import type { WireEvent } from '../pipeline/events/wire-event.ts';
+import { createLogger } from '../pipeline/logger.ts';
+import { buildDemoClip } from '../pipeline/sources/demo-clip.ts';
+import { runProcess } from '../pipeline/sources/run-process.ts';
+import { latency } from '../pipeline/run-stats.ts';
+import { TestRtspServer } from '../test/helpers/rtsp-server.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, redis: { type: 'string' }, 'max-in-flight': { type: 'string' }, 'detect-downscale': { type: 'string' } } });
+// Haar detection dominates latency; detecting on a copy whose longer side is this many pixels cuts it.
+const downscaleTo = values['detect-downscale'] ? Number(values['detect-downscale']) : undefined;
+const seconds = Number(values.seconds ?? 30);
+const maxInFlight = Number(values['max-in-flight'] ?? 2);
+const redisUrl = values.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const WARMUP_MS = 5000;
+const workDir = mkdtempSync(join(tmpdir(), 'es-bench-latency-'));
+const logger = createLogger({ name: 'bench', level: 'warn' });
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** The demo clip at 640x480 30 fps, re-encoded with a keyframe every second so a player joins fast. */
+async function rtspClip(): Promise<string> {
+  const demo = await buildDemoClip({ outPath: join(workDir, 'demo.mp4'), width: 640, height: 480, fps: 30, secondsPerPhoto: 2 });
+  const out = join(workDir, 'clip.mp4');
+  const r = await runProcess('ffmpeg', ['-v', 'error', '-y', '-i', demo, '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p', out]);
+  if (r.code !== 0) throw new Error(`cannot encode the bench clip: ${r.stderr.trim()}`);
+  return out;
+}
+
+/** One transport: the gateway runs the RTSP camera; frame events are timed as they reach the events topic. */
+async function measure(transport: 'memory' | 'redis', url: string) {
+  const config = loadStackConfig({
+    overrides: {
+      logLevel: 'warn', maxInFlight, detector: { downscaleTo }, output: { websocket: { port: 0 } },
+      bus: { transport, redisUrl: transport === 'redis' ? redisUrl : undefined, prefix: `es-bench-lat-${process.pid}` },
+      cameras: [{ id: 'rtsp-cam', source: { type: 'rtsp', url, transport: 'udp' } }],
+    },
+  });
+  const stack = await startStack(config, ['broadcaster', 'classifier', 'detector', 'gateway'], logger);
+  const gateway = stack.workers.find((w) => w.stage === 'gateway') as GatewayWorker;
+  const samples: number[] = [];
+  let from = 0;
+  const unsubscribe = await stack.bus.topic<WireEvent>(TOPICS.events).subscribe((e) => {
+    if (e.type === 'frame' && from && Date.now() >= from) samples.push(Date.now() - e.capturedAt);
+  });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (gateway.cameras.get('rtsp-cam')?.state !== 'live') {
+      if (Date.now() > deadline) throw new Error(`camera never went live: ${JSON.stringify(gateway.cameras.get('rtsp-cam'))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    from = Date.now() + WARMUP_MS;
+    await new Promise((r) => setTimeout(r, WARMUP_MS + seconds * 1000));
+    const status = gateway.cameras.get('rtsp-cam')!;
+    const l = latency(samples);
+    const sorted = [...samples].sort((a, b) => a - b);
+    const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? 0;
+    return { frames: samples.length, processedFps: round(samples.length / seconds), inputFps: status.inputFps, dropped: status.dropped, p50: l.p50, p95: l.p95, p99 };
+  } finally {
+    await unsubscribe();
+    await stack.stop();
+  }
+}
+
+const server = await TestRtspServer.start();
+try {
+  const clip = await rtspClip();
+  await server.publish(clip);
+  process.stderr.write(`RTSP ${server.playUrl()} (UDP): 640x480, 30 fps, faces; ${seconds} s measured after ${WARMUP_MS / 1000} s warm-up; maxInFlight ${maxInFlight}; detection on ${downscaleTo ? `a ${downscaleTo}-pixel copy` : 'full frames'}\n`);
+  const embedded = await measure('memory', server.playUrl());
+  process.stderr.write(`embedded: p50 ${embedded.p50} ms, p95 ${embedded.p95} ms, p99 ${embedded.p99} ms; ${embedded.processedFps} of ${embedded.inputFps} frames/s processed (${embedded.dropped} dropped)\n`);
+  const redis = await measure('redis', server.playUrl());
+  process.stderr.write(`redis:    p50 ${redis.p50} ms, p95 ${redis.p95} ms, p99 ${redis.p99} ms; ${redis.processedFps} of ${redis.inputFps} frames/s processed (${redis.dropped} dropped)\n`);
+  process.stdout.write(`${JSON.stringify({
+    bench: 'latency', source: 'rtsp 640x480 30fps (demo clip, faces)', seconds, maxInFlight, detectDownscale: downscaleTo ?? null,
+    embedded, redis, embedded_processed_vs_input: round(embedded.processedFps / Math.max(embedded.inputFps, 1e-9)),
+    redis_vs_embedded_p99: round(redis.p99 / Math.max(embedded.p99, 1e-9)), target_p99_ms: 100, embedded_meets_target: embedded.p99 < 100,
+  })}\n`);
+} finally {
+  await server.stop();
+  rmSync(workDir, { recursive: true, force: true });
+}
