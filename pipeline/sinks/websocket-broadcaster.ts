@@ -22,6 +22,12 @@ export interface WebSocketBroadcasterOptions {
    * or no token refuses the connection with HTTP 401. Absent: every client is accepted.
    */
   verifyToken?: (token: string) => boolean | Promise<boolean>;
+  /**
+   * Called with the upgrade request's Origin header (undefined for non-browser clients); false
+   * refuses with HTTP 403. A tokenless server on localhost uses it so that any web page the user
+   * opens cannot read the events.
+   */
+  verifyOrigin?: (origin: string | undefined) => boolean;
   /** How long stop() waits for clients to answer the close handshake before cutting them off, ms. Default 2000. */
   closeTimeoutMs?: number;
   /** Heartbeat: clients that do not answer a ping within this period are cut off, ms. Default 30000; 0 disables. */
@@ -55,8 +61,9 @@ const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
  */
 export class WebSocketBroadcaster implements EventSink {
   readonly name = 'websocket';
-  private readonly options: Required<Omit<WebSocketBroadcasterOptions, 'verifyToken' | 'logger' | 'httpHandler'>>;
+  private readonly options: Required<Omit<WebSocketBroadcasterOptions, 'verifyToken' | 'verifyOrigin' | 'logger' | 'httpHandler'>>;
   private readonly verifyToken: WebSocketBroadcasterOptions['verifyToken'];
+  private readonly verifyOrigin: WebSocketBroadcasterOptions['verifyOrigin'];
   private readonly httpHandler: WebSocketBroadcasterOptions['httpHandler'];
   private readonly logger: Logger;
   private readonly clients = new Set<BroadcastClient>();
@@ -76,6 +83,7 @@ export class WebSocketBroadcaster implements EventSink {
       pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
     };
     this.verifyToken = options.verifyToken;
+    this.verifyOrigin = options.verifyOrigin;
     this.httpHandler = options.httpHandler;
     this.logger = (options.logger ?? silentLogger()).child({ sink: 'websocket' });
   }
@@ -194,9 +202,10 @@ export class WebSocketBroadcaster implements EventSink {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, url));
   }
 
-  private async refusal(req: IncomingMessage, url: URL): Promise<{ status: 401 | 404 | 503; body: string } | undefined> {
+  private async refusal(req: IncomingMessage, url: URL): Promise<{ status: 401 | 403 | 404 | 503; body: string } | undefined> {
     if (this.stopping) return { status: 503, body: 'server is shutting down\n' };
     if (url.pathname !== this.path) return { status: 404, body: `no WebSocket endpoint at ${url.pathname}; use ${this.path}\n` };
+    if (this.verifyOrigin && !this.verifyOrigin(req.headers.origin)) return { status: 403, body: 'origin not allowed\n' };
     if (!this.verifyToken) return undefined;
     const token = requestToken(req, url);
     if (token === undefined) return { status: 401, body: 'missing token: send Authorization: Bearer <token> or ?token=\n' };

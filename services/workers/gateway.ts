@@ -3,7 +3,7 @@ import { WebSocketBroadcaster } from '../../pipeline/sinks/websocket-broadcaster
 import type { WireEvent } from '../../pipeline/events/wire-event.ts';
 import { CameraManager } from '../cameras/camera-manager.ts';
 import { createHttpApi } from '../gateway/http-api.ts';
-import { checkGatewayExposure, tokenMatches } from '../gateway/api-token.ts';
+import { checkGatewayExposure, isLoopback, tokenMatches } from '../gateway/api-token.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';
 
 /** Default gateway listener when the config names no websocket output. */
@@ -35,7 +35,9 @@ export async function startGateway(ctx: WorkerContext): Promise<GatewayWorker> {
     }),
   });
   const broadcaster = new WebSocketBroadcaster({
-    logger: log, httpHandler: api, ...(token ? { verifyToken: (given: string) => tokenMatches(given, token) } : {}),
+    logger: log, httpHandler: api,
+    // With a token the token decides; without one (loopback only) browsers must come from a local page too.
+    ...(token ? { verifyToken: (given: string) => tokenMatches(given, token) } : { verifyOrigin: isLocalOrigin }),
   });
   const { port } = await broadcaster.start(listen);
   const unsubscribe = await bus.topic<WireEvent>(TOPICS.events).subscribe((event) => {
@@ -52,4 +54,14 @@ export async function startGateway(ctx: WorkerContext): Promise<GatewayWorker> {
       await broadcaster.stop();
     },
   };
+}
+
+/** No Origin (a non-browser client) or a page served from this machine. */
+function isLocalOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return isLoopback(new URL(origin).hostname.replace(/^\[|\]$/g, ''));
+  } catch {
+    return false;
+  }
 }
