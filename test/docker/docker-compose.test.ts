@@ -155,7 +155,7 @@ test('each stage mounts only the host folders it needs', () => {
   assert.equal(mounts('classifier'), { '/config': './config:ro', '/app/models': './models' });
   assert.equal(mounts('annotator'), { '/config': './config:ro' });
   assert.equal(mounts('broadcaster'), { '/config': './config:ro', '/out': './out' });
-  assert.equal(mounts('gateway'), { '/config': './config:ro' });
+  assert.equal(mounts('gateway'), { '/config': './config:ro', '/media': './media:ro' }, 'the gateway replays files from /media (gateway.mediaDirs)');
   assert.equal(mounts('trainer'), { '/config': './config:ro', '/app/models': './models', '/datasets': './datasets:ro' });
 });
 
