@@ -33,6 +33,9 @@ export interface CapturePublisherOptions {
 
 export type BusRunSummary = RunSummary & { streamId: string; lost: number };
 
+/** How long a stopped capture waits for its stream to be closed downstream before giving up. */
+const STOP_DRAIN_TIMEOUT_MS = 30_000;
+
 /**
  * Capture as a bus worker: decodes one source with the embedded capture stage, stores each
  * frame's pixels once in the shared frame store and puts a reference on the detect queue.
@@ -74,7 +77,13 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
     await notices;
     if (!last) return null;
     logger.info({ stream: last }, 'capture finished: waiting for the broadcaster to close the stream');
-    return await credits.waitClosed(last);
+    if (!options.signal?.aborted) return await credits.waitClosed(last);
+    // Stopping (a removed camera, SIGTERM): wait for the drain, but not for ever when no broadcaster runs.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), STOP_DRAIN_TIMEOUT_MS); });
+    const closed = await Promise.race([credits.waitClosed(last), gaveUp]).finally(() => clearTimeout(timer));
+    if (!closed) logger.warn({ stream: last, waitedMs: STOP_DRAIN_TIMEOUT_MS }, 'stopped without the broadcaster closing the stream');
+    return closed;
   } finally {
     await credits.stop();
   }
@@ -117,6 +126,7 @@ class CreditReturn {
   private unsubscribe: (() => Promise<void>) | undefined;
   private wake: (() => void) | undefined;
   private checking = false;
+  private stopped = false;
 
   constructor(private readonly bus: Bus, private readonly gate: FlowGate, private readonly pollMs: number) {}
 
@@ -131,9 +141,9 @@ class CreditReturn {
     this.returned.set(streamId, 0);
   }
 
-  /** Resolves with the broadcaster's summary once it has closed the stream's outputs. */
-  async waitClosed(streamId: string): Promise<BusRunSummary> {
-    for (;;) {
+  /** Resolves with the broadcaster's summary once it has closed the stream's outputs (null once stopped). */
+  async waitClosed(streamId: string): Promise<BusRunSummary | null> {
+    while (!this.stopped) {
       const summary = await this.readClosed(streamId).catch((err: unknown) => {
         if (err instanceof EmotionStreamError) throw err;
         return null; // bus briefly unreachable: ask again
@@ -144,9 +154,12 @@ class CreditReturn {
         this.wake = () => { clearTimeout(timer); resolve(); };
       });
     }
+    return null;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
     clearInterval(this.timer);
     await this.unsubscribe?.();
   }

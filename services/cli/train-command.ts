@@ -32,6 +32,7 @@ const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
   --run-dir <dir>       where checkpoints go (default runs/<time>-<arch>)
   --resume <dir>        continue an interrupted run from its last checkpoint
   --export <dir>        write the best model + metadata + report to this model directory when done
+  --model-version <v>   the version recorded in the exported metadata (default: today's date)
   --queue               do not train here: queue the job for the stack's trainer worker (needs --redis)
   --redis <url>         the stack's Redis (env EMOTION_STREAM_REDIS_URL); with --queue
   --family <dir>        with --queue: the model family the new version goes into (default: the classifiers')
@@ -44,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     'class-weights': { type: 'string' }, target: { type: 'string' }, 'no-augment': { type: 'boolean' }, augment: { type: 'string' }, 'init-from': { type: 'string' }, patience: { type: 'string' },
     seed: { type: 'string' }, limit: { type: 'string' }, backend: { type: 'string' }, 'run-dir': { type: 'string' },
     resume: { type: 'string' }, export: { type: 'string' },
-    queue: { type: 'boolean' }, redis: { type: 'string' }, family: { type: 'string' }, promote: { type: 'boolean' },
+    'model-version': { type: 'string' }, queue: { type: 'boolean' }, redis: { type: 'string' }, family: { type: 'string' }, promote: { type: 'boolean' },
   }, USAGE);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -59,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const result = await trainAndExport(options, {
     logger,
     exportDir: typeof values.export === 'string' ? resolve(values.export) : undefined,
+    version: typeof values['model-version'] === 'string' ? values['model-version'] : undefined,
     onProgress: (p) => {
       bar.update((p.epoch - 1 + p.batch / p.batches) / p.epochs,
         `epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% ${p.imagesPerSec.toFixed(0)} img/s ETA ${formatDuration(p.etaSeconds)}`);

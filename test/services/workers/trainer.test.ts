@@ -62,7 +62,8 @@ test('a queued retraining job becomes a new promoted model version, and the runn
   const trainer = await startTrainer(ctx);
   try {
     const before = await classifyOnce(0);
-    assert.match(before.modelVersion, /@2026-11-26$/, 'the classifier starts on the family\'s only version');
+    const shippedVersion = (JSON.parse(readFileSync(join(shipped, 'metadata.json'), 'utf8')) as { version: string }).version;
+    assert.is(before.modelVersion, `emotion@${shippedVersion}`, 'the classifier starts on the family\'s only version');
     const notice = new Promise<ModelNotice>((res) => { void bus.topic<ModelNotice>(TOPICS.models).subscribe(res); });
     const job: TrainJob = { data: data.train, arch: 'vgg-lite', epochs: 1, batchSize: 16, limit: 42, workers: 1, promote: true };
     await bus.queue<TrainJob>(TRAIN_QUEUE).add('retrain-1', job);
