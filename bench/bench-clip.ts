@@ -24,7 +24,7 @@ export async function benchClip(options: { workDir: string; clip?: string; secon
 /** The clip, the active tfjs backend, the shipped model and the notebook's detector, as every pipeline bench starts. */
 export async function benchSetup(options: { workDir: string; clip?: string; seconds?: string }) {
   const { loadPipelineConfig } = await import('../config/load.ts');
-  const { loadHaarCascadeDetector } = await import('../pipeline/detectors/haar-cascade-detector.ts');
+  const { loadFaceDetector } = await import('../pipeline/detectors/load-face-detector.ts');
   const { TfjsEmotionClassifier } = await import('../pipeline/classifiers/tfjs-emotion-classifier.ts');
   const { initBackend } = await import('../training/engine/backend.ts');
   const { resolveModelDir, shippedModelFamily } = await import('../training/registry/model-registry.ts');
@@ -32,6 +32,6 @@ export async function benchSetup(options: { workDir: string; clip?: string; seco
   const backend = await initBackend('auto');
   const classifier = await TfjsEmotionClassifier.load(resolveModelDir(shippedModelFamily()));
   const config = loadPipelineConfig({ overrides: { source: { type: 'file', path: clip.path }, mode: 'replay' } });
-  const detector = await loadHaarCascadeDetector(config.detector);
+  const detector = await loadFaceDetector(config.detector);
   return { clip, backend, classifier, config, detector };
 }

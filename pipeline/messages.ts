@@ -30,6 +30,8 @@ export interface FrameMeta {
   height: number;
   /** Key of the frame's BGR24 pixels in the frame store. */
   frameKey: string;
+  /** Set on frames of a live source (camera): stages may then favour latency over reproducibility. */
+  live?: true;
 }
 
 /** An error that rode on a message instead of failing the stream (one bad frame never stops a camera). */

@@ -6,7 +6,7 @@ import type { Logger } from '../pipeline/logger.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/compose.ts';
 import type { RunSummary } from '../pipeline/run-stats.ts';
 import { probeVideo, type VideoInfo } from '../pipeline/sources/probe-video.ts';
-import { loadHaarCascadeDetector } from '../pipeline/detectors/haar-cascade-detector.ts';
+import { loadFaceDetector } from '../pipeline/detectors/load-face-detector.ts';
 import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { JsonlWriter } from '../pipeline/sinks/jsonl-writer.ts';
 import { WebSocketBroadcaster } from '../pipeline/sinks/websocket-broadcaster.ts';
@@ -42,7 +42,7 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
     const wsPort = await openEventSinks(config, logger, opened);
     const backend = await initBackend(config.classifier.backend);
     const classifier = (opened.classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()), { flipTta: config.classifier.flipTta }));
-    const detector = (opened.detector = await loadHaarCascadeDetector(config.detector));
+    const detector = (opened.detector = await loadFaceDetector(config.detector, logger));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });
     const run = runPipeline(config, {

@@ -1,6 +1,16 @@
 import type { BoxPx } from '../messages.ts';
 import type { BgrFrame } from '../frames/bgr-image.ts';
 
+/** Which stream a frame belongs to and where in it: lets a detector keep per-stream state (tracking). */
+export interface DetectContext {
+  /** Stream key, e.g. the camera id; frames of one key come in (mostly) increasing `seq`. */
+  stream: string;
+  /** The frame's 0-based index in its stream (a smaller one than before means a new stream). */
+  seq: number;
+  /** A live source: favour latency (e.g. slow work off the frame's path) over reproducible output. */
+  live?: boolean;
+}
+
 /**
  * What every face detector implements (Haar cascade today; DNN or other detectors later), so the
  * detect-faces stage never depends on one. A detector is loaded and checked before it is handed
@@ -13,8 +23,18 @@ export interface FaceDetector {
    * Finds faces in one BGR24 frame. Boxes are integer pixel boxes of that frame, clipped to it,
    * sorted left to right (then top to bottom) so output is stable from frame to frame.
    * Rejects (e.g. ERR_FRAME_SHAPE, ERR_DETECT) for that frame only; the detector stays usable.
+   * `context` is optional: stateless detectors ignore it.
    */
-  detect(frame: BgrFrame): Promise<BoxPx[]>;
+  detect(frame: BgrFrame, context?: DetectContext): Promise<BoxPx[]>;
   /** Releases native resources; `detect` must not be called afterwards. */
   dispose?(): void;
+}
+
+/** A detector that can also look for one face near each of several boxes, far cheaper than a whole frame. */
+export interface RegionFaceDetector extends FaceDetector {
+  /**
+   * For each box in `near`, the face found in a window `margin` box-sides larger on each side,
+   * at 0.8x-1.25x that box's size (the largest if several), or undefined when none is there.
+   */
+  detectNear(frame: BgrFrame, near: BoxPx[], margin: number): Promise<Array<BoxPx | undefined>>;
 }

@@ -154,7 +154,7 @@ class CaptureSession {
     const msg: FrameMsg = {
       kind: 'frame',
       v: 1,
-      meta: { cameraId, seq: frame.seq, ptsMs: frame.ptsMs, capturedAt: frame.capturedAt, width, height, frameKey: key },
+      meta: { cameraId, seq: frame.seq, ptsMs: frame.ptsMs, capturedAt: frame.capturedAt, width, height, frameKey: key, ...(this.options.mode === 'live' ? { live: true as const } : {}) },
       timings: {},
     };
     try {

@@ -39,7 +39,7 @@ async function detectFrame(msg: FrameMsg, deps: DetectFacesDeps, logger: Logger)
   const started = performance.now();
   try {
     const pixels = deps.frameStore.get(meta.frameKey);
-    const boxes = await deps.detector.detect({ pixels, width: meta.width, height: meta.height });
+    const boxes = await deps.detector.detect({ pixels, width: meta.width, height: meta.height }, { stream: meta.cameraId, seq: meta.seq, live: meta.live === true });
     const timings = { ...msg.timings, detect: performance.now() - started };
     return { ...base, faces: boxes.map((boxPx) => ({ boxPx })), timings };
   } catch (err) {

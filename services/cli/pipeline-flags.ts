@@ -6,7 +6,7 @@ import { numberFlag } from './parse-args.ts';
 export const PIPELINE_FLAGS = {
   config: { type: 'string' }, out: { type: 'string' }, events: { type: 'string' }, 'ws-port': { type: 'string' },
   'ws-host': { type: 'string' }, 'camera-id': { type: 'string' }, model: { type: 'string' }, resize: { type: 'string' },
-  'detect-downscale': { type: 'string' }, 'flip-tta': { type: 'boolean' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
+  'detect-downscale': { type: 'string' }, 'full-detect-every': { type: 'string' }, 'flip-tta': { type: 'boolean' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
 } as const;
 
 export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annotated video (box + "Label (93.1%)" per face)
@@ -18,12 +18,17 @@ export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annot
   --flip-tta                also classify each face's mirror image and average (2x classifier work)
   --resize <W>x<H>          scale frames before analysis
   --detect-downscale <px>   run face detection on a copy whose longer side is <px>
+  --full-detect-every <n>   search whole frames every n frames only, tracking known faces in between
+                            (default: every frame for replays, every 10th for live cameras; 1 = always whole)
   --max-in-flight <n>       frames in the pipeline at once (default 8)
   --config <file.yaml>      a config file (see config/examples); flags override it
   --json                    print the run summary as one JSON line on stdout
   --log-level <level>       fatal|error|warn|info|debug: JSON logs on stderr (default error; the summary counts drops and faults)`;
 
 type Values = Record<string, string | boolean | undefined>;
+
+/** One flag for replays and live cameras alike. */
+const fullDetectEvery = (n: number) => ({ fullDetectEvery: n, liveFullDetectEvery: n });
 
 /** Config overrides from the shared flags (undefined entries leave the file's values alone). */
 export function pipelineOverrides(v: Values): Record<string, unknown> {
@@ -33,7 +38,10 @@ export function pipelineOverrides(v: Values): Record<string, unknown> {
     cameraId: str('camera-id'),
     resize: str('resize') ? parseSize(str('resize')!) : undefined,
     maxInFlight: str('max-in-flight') ? numberFlag(str('max-in-flight'), 'max-in-flight', 8, { integer: true, min: 1 }) : undefined,
-    detector: { downscaleTo: str('detect-downscale') ? numberFlag(str('detect-downscale'), 'detect-downscale', 0, { integer: true, min: 64 }) : undefined },
+    detector: {
+      downscaleTo: str('detect-downscale') ? numberFlag(str('detect-downscale'), 'detect-downscale', 0, { integer: true, min: 64 }) : undefined,
+      ...(str('full-detect-every') ? fullDetectEvery(numberFlag(str('full-detect-every'), 'full-detect-every', 1, { integer: true, min: 1 })) : {}),
+    },
     classifier: { modelDir: str('model') ? resolve(str('model')!) : undefined, flipTta: v['flip-tta'] === true ? true : undefined },
     output: {
       annotatedVideo: str('out') ? resolve(str('out')!) : undefined,

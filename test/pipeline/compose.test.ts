@@ -198,6 +198,29 @@ test('maxInFlight bounds the frames held at once; no video output means videoFra
   assert.equal([frameStore.size, run.gate.inFlight, summary.videoFrames, summary.end], [0, 0, null, { reason: 'eof' }]);
 });
 
+test('detect-then-track on a live source: frames are tagged live, faces keep coming while whole frames are searched every 5th frame only', async () => {
+  const { loadFaceDetector } = await import('../../pipeline/detectors/load-face-detector.ts');
+  // Camera-like: 640x480 paced at 10 frames/s (the shared 320x240 5 fps clip jumps too far between frames to track).
+  const camClip = await buildDemoClip({ outPath: join(tmp.dir, 'cam.mp4'), width: 640, height: 480, fps: 10, secondsPerPhoto: 1 });
+  const cfg = loadPipelineConfig({ overrides: { source: { type: 'file', path: camClip }, mode: 'live', realtime: true, logLevel: 'silent', detector: { liveFullDetectEvery: 5 } } });
+  const tracking = await loadFaceDetector(cfg.detector);
+  const seen: boolean[] = [];
+  const counted: typeof tracking = { name: tracking.name, detect: (frame, context) => { seen.push(context?.live === true); return tracking.detect(frame, context); } };
+  const sink = { name: 'memory', events: [] as WireEvent[], handle(e: WireEvent) { this.events.push(e); } };
+  const summary = await runPipeline(cfg, { detector: counted, classifier, sinks: [sink] }).done;
+  tracking.dispose?.();
+  const frames = sink.events.filter((e): e is FrameEvent => e.type === 'frame');
+  assert.is(frames.length, summary.frames);
+  assert.ok(seen.length > 10 && seen.every(Boolean), 'every frame was detected as a live one');
+  const withFaces = frames.filter((e) => e.faces.length > 0).length;
+  const faces = frames.reduce((n, e) => n + e.faces.length, 0);
+  // Measured here: 50 of 60 frames, 190 faces. Frames without faces are a photo's first ones, until the
+  // background pass started on it ends (searching every frame finds 2-9 faces on each of them).
+  assert.ok(withFaces >= 0.6 * frames.length, `${withFaces} of ${frames.length} frames have faces`);
+  assert.ok(faces >= 100, `${faces} faces in all`);
+  for (const e of frames) assertValid([e], 'tracked live event');
+});
+
 test('a missing source fails the run with ERR_SOURCE_NOT_FOUND and leaves nothing open', async () => {
   const video = join(tmp.dir, 'never.mp4');
   const run = runPipeline(config({ source: { type: 'file', path: join(tmp.dir, 'absent.mp4') }, output: { annotatedVideo: video } }), { detector, classifier, sinks: [] });

@@ -7,6 +7,7 @@ import type { BgrFrame } from '../../../pipeline/frames/bgr-image.ts';
 import { EmotionStreamError } from '../../../pipeline/errors.ts';
 import type { BoxPx } from '../../../pipeline/messages.ts';
 import { faceApiSamplePhoto, tempDir } from '../../helpers/paths.ts';
+import { sample3WithFaces } from '../../helpers/sample-faces.ts';
 
 function photoFrame(n: 1 | 2 | 3 | 4 | 5 | 6): BgrFrame {
   const image = cv.imread(faceApiSamplePhoto(n));
@@ -93,6 +94,35 @@ test('concurrent detect calls on one detector give the same boxes as one at a ti
   const concurrent = await Promise.all([detector.detect(frame), detector.detect(frame), detector.detect(frame)]);
   assert.ok(sequential.length > 0);
   for (const boxes of concurrent) assert.equal(boxes, sequential);
+});
+
+test('detectNear: each known face is found again near its box (shifted a little), nothing where there is no face', async () => {
+  const frame = photoFrame(3);
+  const faces = await defaultDetector.detect(frame);
+  assert.is(faces.length, 3);
+  // Where the faces were a few frames ago: 20 px to the left and up.
+  const earlier = faces.map((b) => ({ ...b, x: b.x - 20, y: b.y - 20 }));
+  const empty = { x: 40, y: 1000, width: 250, height: 250 };
+  const found = await defaultDetector.detectNear(frame, [...earlier, empty], 0.35);
+  assert.is(found.length, 4);
+  faces.forEach((face, i) => assert.ok(found[i] && iou(found[i]!, face) > 0.7, `face ${i}: ${JSON.stringify(found[i])} vs ${JSON.stringify(face)}`));
+  assert.is(found[3], undefined);
+  assertInsideFrame(found.filter((b): b is BoxPx => b !== undefined), frame);
+  assert.equal(await defaultDetector.detectNear(frame, [], 0.35), []);
+});
+
+test('detectNear: a face at the frame edge is found (the window slides inwards); a box mostly outside the frame finds nothing', async () => {
+  const { photo, faces } = sample3WithFaces();
+  // Crop so the left face touches the frame's left edge.
+  const left = faces[0];
+  const width = photo.width - left.x + 2;
+  const cropped = Buffer.alloc(width * photo.height * 3);
+  for (let y = 0; y < photo.height; y++) photo.pixels.copy(cropped, y * width * 3, (y * photo.width + left.x - 2) * 3, (y * photo.width + photo.width) * 3);
+  const frame = { pixels: cropped, width, height: photo.height };
+  const [edge] = await defaultDetector.detectNear(frame, [{ ...left, x: 2 }], 0.35);
+  assert.ok(edge && edge.x < 20, `edge face: ${JSON.stringify(edge)}`);
+  const [outside] = await defaultDetector.detectNear(frame, [{ x: width - 5, y: 10, width: 250, height: 250 }], 0.35);
+  assert.is(outside, undefined);
 });
 
 test('a blank frame has no faces; a malformed frame rejects with ERR_FRAME_SHAPE', async () => {

@@ -74,6 +74,18 @@ test('concurrency 2: a slow full-size frame and a fast small one finish out of o
   assert.equal(d2.faces, []);
 });
 
+test('the detector is told each frame\'s camera, seq and whether it is live (what a tracking detector keys on)', async () => {
+  const store = new InMemoryFrameStore();
+  const small = photoPixels({ width: 480, height: 338 });
+  const contexts: unknown[] = [];
+  const detector: FaceDetector = { name: 'haar', detect: (frame, context) => { contexts.push(context); return haar.detect(frame); } };
+  const live = { ...frameMsg(1, small), meta: { ...frameMsg(1, small).meta, live: true as const } };
+  for (const m of [frameMsg(0, small), live]) store.put(m.meta.frameKey, small.pixels);
+  const output = await run([frameMsg(0, small), live], detectFaces({ detector, frameStore: store }));
+  assert.equal(contexts, [{ stream: CAMERA, seq: 0, live: false }, { stream: CAMERA, seq: 1, live: true }]);
+  assert.ok((output[1] as DetectionsMsg).faces.length > 0);
+});
+
 test('a missing frame key and a frame whose size does not match its pixels become faults, not errors', async () => {
   const store = new InMemoryFrameStore();
   const small = photoPixels({ width: 320, height: 225 });
