@@ -147,7 +147,7 @@ class HaarCascadeDetector implements RegionFaceDetector {
       if (!largest) return undefined;
       const sx = window.cols / (x1 - x0);
       const sy = window.rows / (y1 - y0);
-      return toFrameBox(new cv.Rect(largest.x + x0 * sx, largest.y + y0 * sy, largest.width, largest.height), { sx, sy }, frame);
+      return toFrameBox({ x: largest.x + x0 * sx, y: largest.y + y0 * sy, width: largest.width, height: largest.height }, { sx, sy }, frame);
     } finally {
       window.release();
       if (!this.disposed) this.idle.push(classifier);
@@ -206,7 +206,7 @@ function windowSpan(start: number, length: number, margin: number, limit: number
 }
 
 /** Maps a rect found on the detection image back to integer full-frame pixels, clipped to the frame. */
-function toFrameBox(rect: Rect, scale: { sx: number; sy: number }, frame: BgrFrame): BoxPx | undefined {
+function toFrameBox(rect: Pick<Rect, 'x' | 'y' | 'width' | 'height'>, scale: { sx: number; sy: number }, frame: BgrFrame): BoxPx | undefined {
   const clamp = (v: number, max: number) => Math.min(max, Math.max(0, Math.round(v)));
   const x0 = clamp(rect.x / scale.sx, frame.width);
   const y0 = clamp(rect.y / scale.sy, frame.height);
