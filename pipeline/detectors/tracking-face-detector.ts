@@ -1,5 +1,6 @@
 import type { BoxPx } from '../messages.ts';
 import type { BgrFrame } from '../frames/bgr-image.ts';
+import { iou } from './box-iou.ts';
 import type { DetectContext, FaceDetector, RegionFaceDetector } from './face-detector.ts';
 
 export interface TrackingOptions {
@@ -130,11 +131,4 @@ export class TrackingFaceDetector implements FaceDetector {
     this.streams.set(stream, state);
     if (this.streams.size > this.maxStreams) this.streams.delete(this.streams.keys().next().value as string);
   }
-}
-
-function iou(a: BoxPx, b: BoxPx): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  const inter = Math.max(0, w) * Math.max(0, h);
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }

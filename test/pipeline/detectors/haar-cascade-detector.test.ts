@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import cv from '../../../pipeline/opencv.ts';
+import { iou } from '../../../pipeline/detectors/box-iou.ts';
 import { loadHaarCascadeDetector } from '../../../pipeline/detectors/haar-cascade-detector.ts';
 import type { BgrFrame } from '../../../pipeline/frames/bgr-image.ts';
 import { EmotionStreamError } from '../../../pipeline/errors.ts';
@@ -12,13 +13,6 @@ import { sample3WithFaces } from '../../helpers/sample-faces.ts';
 function photoFrame(n: 1 | 2 | 3 | 4 | 5 | 6): BgrFrame {
   const image = cv.imread(faceApiSamplePhoto(n));
   return { pixels: image.getData(), width: image.cols, height: image.rows };
-}
-
-function iou(a: BoxPx, b: BoxPx): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  const inter = Math.max(0, w) * Math.max(0, h);
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
 function assertInsideFrame(boxes: BoxPx[], frame: BgrFrame): void {

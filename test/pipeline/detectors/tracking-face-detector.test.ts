@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadHaarCascadeDetector } from '../../../pipeline/detectors/haar-cascade-detector.ts';
+import { iou } from '../../../pipeline/detectors/box-iou.ts';
 import { TrackingFaceDetector } from '../../../pipeline/detectors/tracking-face-detector.ts';
 import { loadFaceDetector } from '../../../pipeline/detectors/load-face-detector.ts';
 import type { RegionFaceDetector } from '../../../pipeline/detectors/face-detector.ts';
@@ -56,13 +57,6 @@ class CountingDetector implements RegionFaceDetector {
     this.near += 1;
     return this.inner.detectNear(frame, near, margin);
   }
-}
-
-function iou(a: BoxPx, b: BoxPx): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  const inter = Math.max(0, w) * Math.max(0, h);
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
 const blank: BgrFrame = { pixels: Buffer.alloc(W * H * 3, 128), width: W, height: H };
