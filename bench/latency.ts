@@ -91,6 +91,9 @@ async function measure(transport: 'memory' | 'redis', url: string, fullEvery = l
   }
 }
 
+type Measured = Awaited<ReturnType<typeof measure>>;
+const line = (name: string, m: Measured) => `${name.padEnd(9)} p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms; ${m.processedFps} of ${m.inputFps} frames/s processed (${m.dropped} dropped), ${m.facesPerFrame} faces/frame\n`;
+
 const server = await TestRtspServer.start();
 try {
   const clip = await rtspClip();
@@ -98,10 +101,9 @@ try {
   process.stderr.write(`RTSP ${server.playUrl()} (UDP): 640x480, 30 fps, faces; ${seconds} s measured after ${WARMUP_MS / 1000} s warm-up; maxInFlight ${maxInFlight}; detection on ${downscaleTo ? `a ${downscaleTo}-pixel copy` : 'full frames'}\n`);
   process.stderr.write(`whole-frame search ${liveFullDetectEvery > 1 ? `every ${liveFullDetectEvery} frames in the background, known faces tracked in between` : 'on every frame'}\n`);
   const embedded = transports !== 'redis' ? await measure('memory', server.playUrl()) : null;
-  if (embedded) process.stderr.write(`embedded: p50 ${embedded.p50} ms, p95 ${embedded.p95} ms, p99 ${embedded.p99} ms; ${embedded.processedFps} of ${embedded.inputFps} frames/s processed (${embedded.dropped} dropped), ${embedded.facesPerFrame} faces/frame\n`);
+  if (embedded) process.stderr.write(line('embedded:', embedded));
   const redis = transports !== 'memory' ? await measure('redis', server.playUrl()) : null;
-  if (redis) process.stderr.write(`redis:    p50 ${redis.p50} ms, p95 ${redis.p95} ms, p99 ${redis.p99} ms; ${redis.processedFps} of ${redis.inputFps} frames/s processed (${redis.dropped} dropped), ${redis.facesPerFrame} faces/frame\n`);
-  const line = (name: string, m: NonNullable<typeof embedded>) => `${name.padEnd(9)} p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms; ${m.processedFps} of ${m.inputFps} frames/s processed (${m.dropped} dropped), ${m.facesPerFrame} faces/frame\n`;
+  if (redis) process.stderr.write(line('redis:', redis));
   const baseline = withBaseline ? await measure('memory', server.playUrl(), 1) : null;
   if (baseline) process.stderr.write(line('baseline (embedded, whole frame every frame):', baseline));
   process.stdout.write(`${JSON.stringify({
