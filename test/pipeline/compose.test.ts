@@ -214,10 +214,23 @@ test('detect-then-track on a live source: frames are tagged live, faces keep com
   assert.ok(seen.length > 10 && seen.every(Boolean), 'every frame was detected as a live one');
   const withFaces = frames.filter((e) => e.faces.length > 0).length;
   const faces = frames.reduce((n, e) => n + e.faces.length, 0);
-  // Measured here: 50 of 60 frames, 190 faces. Frames without faces are a photo's first ones, until the
-  // background pass started on it ends (searching every frame finds 2-9 faces on each of them).
-  assert.ok(withFaces >= 0.6 * frames.length, `${withFaces} of ${frames.length} frames have faces`);
-  assert.ok(faces >= 100, `${faces} faces in all`);
+  // Frames without faces are a photo's first ones, until the background pass started on it ends
+  // (searching every frame finds 2-9 faces on each photo). How soon that is depends on load:
+  // measured here 52 of 60 frames with faces and 151 faces idle, 48 and 121 with three busy cores.
+  // So the checks are the ones load does not move: once a photo's faces are found, the later frames
+  // of that photo keep having faces (tracked near their boxes, not searched for), and most frames have some.
+  let afterFound = 0;
+  let keptFaces = 0;
+  for (const photo of new Set(frames.map((e) => Math.floor(e.seq / 10)))) {
+    const shown = frames.filter((e) => Math.floor(e.seq / 10) === photo);
+    const first = shown.findIndex((e) => e.faces.length > 0);
+    if (first < 0) continue;
+    afterFound += shown.length - first;
+    keptFaces += shown.slice(first).filter((e) => e.faces.length > 0).length;
+  }
+  assert.ok(keptFaces >= 0.9 * afterFound, `${keptFaces} of ${afterFound} frames after a photo's faces were found still have faces`);
+  assert.ok(withFaces >= 0.5 * frames.length, `${withFaces} of ${frames.length} frames have faces`);
+  assert.ok(faces >= frames.length, `${faces} faces on ${frames.length} frames`);
   for (const e of frames) assertValid([e], 'tracked live event');
 });
 
