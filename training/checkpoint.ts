@@ -14,7 +14,8 @@ export interface TrainState {
   /** Epochs completed (the next epoch to run is this number). */
   epochsDone: number;
   history: EpochRecord[];
-  best: { epoch: number; valAccuracy: number } | null;
+  /** The best model so far; `swa` when it is the weight average after that epoch rather than the epoch's own weights. */
+  best: { epoch: number; valAccuracy: number; swa?: true } | null;
   /** Seconds of training across all sessions of this run. */
   trainSeconds: number;
   startedAt: string;
@@ -24,6 +25,8 @@ export interface Checkpoint {
   state: TrainState;
   weights: Float32Array[];
   optimizer: OptimizerState;
+  /** Stochastic weight averaging: the mean of `count` epoch-end weights (runs with swaStart). */
+  swa?: { count: number; weights: Float32Array[] };
 }
 
 const CURRENT = 'checkpoint';
@@ -44,7 +47,11 @@ export async function saveCheckpoint(runDir: string, ckpt: Checkpoint, writeBest
     await mkdir(tmp, { recursive: true });
     await writeFile(join(tmp, 'weights.bin'), packArrays(ckpt.weights));
     await writeFile(join(tmp, 'optimizer.bin'), packArrays(ckpt.optimizer.map((o) => o.data)));
-    const meta = { state: ckpt.state, weightSizes: ckpt.weights.map((w) => w.length), optimizer: ckpt.optimizer.map((o) => ({ name: o.name, shape: o.shape })) };
+    if (ckpt.swa) await writeFile(join(tmp, 'swa.bin'), packArrays(ckpt.swa.weights));
+    const meta = {
+      state: ckpt.state, weightSizes: ckpt.weights.map((w) => w.length), optimizer: ckpt.optimizer.map((o) => ({ name: o.name, shape: o.shape })),
+      ...(ckpt.swa ? { swaCount: ckpt.swa.count } : {}),
+    };
     const previousBest = bestModelDir(runDir);
     if (writeBest) await writeBest(join(tmp, 'best'));
     else if (previousBest) await cp(previousBest, join(tmp, 'best'), { recursive: true });
@@ -79,12 +86,13 @@ export async function loadCheckpoint(runDir: string): Promise<Checkpoint | null>
   if (!dir) return null;
   try {
     const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as {
-      state: TrainState; weightSizes: number[]; optimizer: { name: string; shape: number[] }[];
+      state: TrainState; weightSizes: number[]; optimizer: { name: string; shape: number[] }[]; swaCount?: number;
     };
     const weights = unpackArrays(await readFile(join(dir, 'weights.bin')), meta.weightSizes);
     const optSizes = meta.optimizer.map((o) => o.shape.reduce((a, b) => a * b, 1));
     const optData = unpackArrays(await readFile(join(dir, 'optimizer.bin')), optSizes);
-    return { state: meta.state, weights, optimizer: meta.optimizer.map((o, i) => ({ ...o, data: optData[i] })) };
+    const swa = meta.swaCount ? { count: meta.swaCount, weights: unpackArrays(await readFile(join(dir, 'swa.bin')), meta.weightSizes) } : undefined;
+    return { state: meta.state, weights, optimizer: meta.optimizer.map((o, i) => ({ ...o, data: optData[i] })), ...(swa ? { swa } : {}) };
   } catch (cause) {
     throw new EmotionStreamError('ERR_CHECKPOINT', `checkpoint in ${dir} is unreadable: ${(cause as Error).message}`, { cause, context: { dir } });
   }

@@ -26,6 +26,9 @@ export interface EpochRecord {
   accuracy: number;
   valLoss: number;
   valAccuracy: number;
+  /** Runs with stochastic weight averaging, from its first epoch: the averaged model's validation figures. */
+  swaValLoss?: number;
+  swaValAccuracy?: number;
   learningRate: number;
   seconds: number;
   imagesPerSec: number;

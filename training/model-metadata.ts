@@ -25,6 +25,8 @@ export interface ModelMetadata {
     optimizer: Record<string, unknown>;
     /** Fine-tuned runs: the model the run started from, and that model's own training. */
     initializedFrom?: { version: string; architecture: string; epochs: number; durationSeconds: number };
+    /** Runs with stochastic weight averaging: from which epoch, and whether the exported model is the average. */
+    swa?: { startEpoch: number; exported: 'average' | 'epoch' };
   };
   /** Test metrics by set name (e.g. "fer2013-test", "private-test", "public-test", "fer2013-test-flip-tta"). */
   metrics: Record<string, Omit<EvaluationMetrics, 'confusion' | 'perClass'> & { perClassRecall: Partial<Record<Emotion, number>> }>;

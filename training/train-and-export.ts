@@ -60,6 +60,7 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
       backend: result.backend, workers: opts.workers, durationSeconds: Math.round(result.state.trainSeconds), imagesPerSec: Math.round(imagesPerSec),
       augmentation: augmentationParams(opts.augment) ? { preset: opts.augment === true ? 'notebook' : opts.augment, ...augmentationParams(opts.augment) } : null,
       ...(opts.initFrom ? { initializedFrom: await parentModel(opts.initFrom) } : {}),
+      ...(opts.swaStart ? { swa: { startEpoch: opts.swaStart, exported: result.state.best?.swa ? 'average' as const : 'epoch' as const } } : {}),
       optimizer: { name: 'adam', learningRate: opts.learningRate, minLearningRate: opts.minLearningRate, schedule: 'warmup+cosine', batchSize: opts.batchSize, classWeights: opts.classWeights },
     },
     metrics: Object.fromEntries(evaluations.map((e) => [e.name, {

@@ -14,6 +14,9 @@ export const trainJobSchema = z.strictObject({
   epochs: z.number().int().min(1).max(1000).optional(),
   batchSize: z.number().int().min(1).max(4096).optional(),
   learningRate: z.number().positive().optional(),
+  minLearningRate: z.number().positive().optional(),
+  /** Stochastic weight averaging from this epoch on (see TrainOptions.swaStart). */
+  swaStart: z.number().int().min(1).optional(),
   augment: z.enum(AUGMENTATION_PRESETS).optional(),
   classWeights: z.enum(['none', 'balanced', 'sqrt']).optional(),
   initFrom: z.string().optional(),
@@ -55,6 +58,8 @@ export function trainOptionsFor(job: TrainJob, jobId: string, runsDir: string): 
     epochs: job.epochs ?? base.epochs,
     batchSize: job.batchSize ?? base.batchSize,
     learningRate: job.learningRate ?? base.learningRate,
+    minLearningRate: job.minLearningRate ?? base.minLearningRate,
+    swaStart: job.swaStart,
     augment: job.augment ?? base.augment,
     classWeights: job.classWeights ?? base.classWeights,
     initFrom: abs(job.initFrom),

@@ -22,6 +22,12 @@ export interface TrainOptions {
   /** Warm start: a model directory whose weights (same architecture) the run starts from. */
   initFrom?: string;
   classWeights: 'none' | 'balanced' | 'sqrt';
+  /**
+   * Stochastic weight averaging: from this epoch (1-based) on, each epoch's end weights join a running
+   * mean; the mean (BatchNorm statistics recomputed) is validated every epoch and exported when it is
+   * the best model. Pair it with a steady learning rate (--min-lr equal to --lr). Off when absent.
+   */
+  swaStart?: number;
   /** Stop when validation accuracy has not improved for this many epochs. */
   patience: number;
   seed: number;

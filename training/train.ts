@@ -10,6 +10,8 @@ import { DataParallelTrainer } from './engine/data-parallel.ts';
 import { learningRateAt } from './engine/lr-schedule.ts';
 import { seededPermutation } from './engine/seeded-shuffle.ts';
 import { augmentationParams } from './engine/batch-builder.ts';
+import { WeightAverage } from './engine/weight-average.ts';
+import { recalibrateBatchNorm } from './engine/recalibrate-batch-norm.ts';
 import { buildArchitecture } from './architectures/architecture.ts';
 import { loadDataset } from './datasets/load-dataset.ts';
 import { filterDataset, publicTest } from './datasets/split-filter.ts';
@@ -70,7 +72,8 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     if (ckpt) setModelWeights(model, ckpt.weights);
     else if (opts.initFrom) await initWeightsFrom(model, opts);
     await trainer.setWeights(model.getWeights().map((w) => w.dataSync() as Float32Array), ckpt?.optimizer ?? null);
-    await runEpochs({ opts, state, trainer, model, trainSet, valSet }, { ...hooks, logger });
+    const swa = opts.swaStart ? new WeightAverage(ckpt?.swa) : undefined;
+    await runEpochs({ opts, state, trainer, model, trainSet, valSet, swa }, { ...hooks, logger });
   } finally {
     await trainer.close();
   }
@@ -86,20 +89,32 @@ interface RunContext {
   model: tf.LayersModel;
   trainSet: FaceDataset;
   valSet: FaceDataset;
+  swa?: WeightAverage;
 }
 
 async function runEpochs(ctx: RunContext, hooks: TrainHooks & { logger: Logger }): Promise<void> {
   const { opts, state } = ctx;
   for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
     const record = await runEpoch(ctx, epoch, hooks);
+    const weights = ctx.model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+    const averaged = ctx.swa && epoch + 1 >= (opts.swaStart ?? Infinity) ? averagedModel(ctx, weights) : undefined;
+    if (averaged) Object.assign(record, { swaValLoss: averaged.val.loss, swaValAccuracy: averaged.val.accuracy });
     state.history.push(record);
     state.epochsDone = epoch + 1;
     state.trainSeconds += record.seconds;
-    const improved = !state.best || record.valAccuracy > state.best.valAccuracy;
-    if (improved) state.best = { epoch: epoch + 1, valAccuracy: record.valAccuracy };
-    const weights = ctx.model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
-    await saveCheckpoint(opts.runDir, { state, weights, optimizer: (await ctx.trainer.state()).optimizer },
-      improved ? (dir) => saveModelDir(ctx.model, dir) : undefined);
+    const candidate = averaged && averaged.val.accuracy > record.valAccuracy
+      ? { epoch: epoch + 1, valAccuracy: averaged.val.accuracy, swa: true as const, model: averaged.model }
+      : { epoch: epoch + 1, valAccuracy: record.valAccuracy, model: ctx.model };
+    const improved = !state.best || candidate.valAccuracy > state.best.valAccuracy;
+    if (improved) state.best = { epoch: candidate.epoch, valAccuracy: candidate.valAccuracy, ...(candidate.swa ? { swa: true as const } : {}) };
+    try {
+      await saveCheckpoint(opts.runDir, {
+        state, weights, optimizer: (await ctx.trainer.state()).optimizer,
+        ...(ctx.swa && ctx.swa.count > 0 ? { swa: { count: ctx.swa.count, weights: ctx.swa.weights()! } } : {}),
+      }, improved ? (dir) => saveModelDir(candidate.model, dir) : undefined);
+    } finally {
+      averaged?.model.dispose();
+    }
     hooks.onEpoch?.(record);
     hooks.logger.info({ ...record, best: state.best }, 'epoch done');
     if (state.best && epoch + 1 - state.best.epoch >= opts.patience) {
@@ -107,6 +122,18 @@ async function runEpochs(ctx: RunContext, hooks: TrainHooks & { logger: Logger }
       break;
     }
   }
+}
+
+/**
+ * Adds this epoch's weights to the running average and builds the averaged model with its
+ * BatchNorm statistics recomputed on the training images, validated like an epoch.
+ */
+function averagedModel(ctx: RunContext, weights: Float32Array[]): { model: tf.LayersModel; val: { loss: number; accuracy: number } } {
+  ctx.swa!.add(weights);
+  const model = buildArchitecture(ctx.opts.arch, { inputSize: ctx.trainSet.size, classes: ctx.trainSet.classes.length });
+  setModelWeights(model, ctx.swa!.weights()!);
+  recalibrateBatchNorm(model, ctx.trainSet, { seed: ctx.opts.seed });
+  return { model, val: validate(model, ctx.valSet) };
 }
 
 async function runEpoch(ctx: RunContext, epoch: number, hooks: TrainHooks): Promise<EpochRecord> {

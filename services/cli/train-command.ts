@@ -26,6 +26,8 @@ const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
   --augment <preset>    notebook (the seed's ImageDataGenerator, default) | light (half the ranges) | none
   --no-augment          same as --augment none
   --init-from <dir>     fine-tune: start from this model directory's weights (same --arch)
+  --swa-start <n>       stochastic weight averaging from epoch n: the mean of the epoch-end weights (BatchNorm
+                        recomputed) is validated every epoch and exported when best; use with --min-lr = --lr
   --patience <n>        early stopping patience in epochs (default 10)
   --seed <n>            (default 1)             --limit <n>  train on the first n images only
   --backend <b>         auto | tensorflow | wasm | cpu (default auto: tfjs-node if installed, else wasm)
@@ -42,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     data: { type: 'string' }, val: { type: 'string' }, arch: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, lr: { type: 'string' }, 'min-lr': { type: 'string' }, workers: { type: 'string' },
-    'class-weights': { type: 'string' }, target: { type: 'string' }, 'no-augment': { type: 'boolean' }, augment: { type: 'string' }, 'init-from': { type: 'string' }, patience: { type: 'string' },
+    'class-weights': { type: 'string' }, target: { type: 'string' }, 'no-augment': { type: 'boolean' }, augment: { type: 'string' }, 'init-from': { type: 'string' }, 'swa-start': { type: 'string' }, patience: { type: 'string' },
     seed: { type: 'string' }, limit: { type: 'string' }, backend: { type: 'string' }, 'run-dir': { type: 'string' },
     resume: { type: 'string' }, export: { type: 'string' },
     'model-version': { type: 'string' }, queue: { type: 'boolean' }, redis: { type: 'string' }, family: { type: 'string' }, promote: { type: 'boolean' },
@@ -72,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     onEpoch: (r) => {
       bar.done();
-      process.stderr.write(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)} acc ${(r.accuracy * 100).toFixed(2)}% | val loss ${r.valLoss.toFixed(4)} val acc ${(r.valAccuracy * 100).toFixed(2)}% | lr ${r.learningRate.toExponential(2)} | ${r.imagesPerSec.toFixed(0)} img/s, ${formatDuration(r.seconds)}\n`);
+      process.stderr.write(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)} acc ${(r.accuracy * 100).toFixed(2)}% | val loss ${r.valLoss.toFixed(4)} val acc ${(r.valAccuracy * 100).toFixed(2)}%${r.swaValAccuracy !== undefined ? ` | averaged: val loss ${r.swaValLoss!.toFixed(4)} val acc ${(r.swaValAccuracy * 100).toFixed(2)}%` : ''} | lr ${r.learningRate.toExponential(2)} | ${r.imagesPerSec.toFixed(0)} img/s, ${formatDuration(r.seconds)}\n`);
     },
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -116,6 +118,7 @@ async function resolveOptions(v: Record<string, string | boolean | undefined>): 
     target: choice('target', ['majority', 'distribution'] as const, 'majority'),
     augment: v['no-augment'] === true ? 'none' : choice('augment', AUGMENTATION_PRESETS, 'notebook'),
     initFrom: init?.dir,
+    swaStart: str('swa-start') ? numberFlag(str('swa-start'), 'swa-start', 0, { integer: true, min: 1 }) : undefined,
     patience: numberFlag(str('patience'), 'patience', base.patience, { integer: true, min: 1 }),
     seed: numberFlag(str('seed'), 'seed', base.seed, { integer: true }),
     limit: str('limit') ? numberFlag(str('limit'), 'limit', 0, { integer: true, min: 1 }) : undefined,
@@ -139,6 +142,7 @@ async function queueJob(o: TrainOptions, v: Record<string, string | boolean | un
   if (!url) throw new EmotionStreamError('ERR_USAGE', '--queue sends the job to a trainer worker through Redis: pass --redis <url> or set EMOTION_STREAM_REDIS_URL');
   const job: TrainJob = parseTrainJob({
     data: o.data, val: o.valData, arch: o.arch, epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate,
+    minLearningRate: o.minLearningRate, swaStart: o.swaStart,
     augment: o.augment === true ? 'notebook' : o.augment === false ? 'none' : o.augment, classWeights: o.classWeights, initFrom: o.initFrom, limit: o.limit,
     family: typeof v.family === 'string' ? resolve(v.family) : undefined, promote: v.promote === true,
   });

@@ -66,6 +66,18 @@ test('round trip: state, weights and optimizer state come back exactly', async (
   assertSame(await loadCheckpoint(dir), checkpoint(1));
 });
 
+test('the weight average (SWA) round-trips with its snapshot count; a checkpoint without one loads without one', async () => {
+  const dir = runDir();
+  const swa = { count: 3, weights: [Float32Array.from([0.5, 1, 1.5, -2]), Float32Array.from({ length: 10 }, (_, i) => i / 3), new Float32Array(0)] };
+  await saveCheckpoint(dir, { ...checkpoint(3), swa });
+  const got = await loadCheckpoint(dir);
+  assertSame(got, checkpoint(3));
+  assert.is(got!.swa?.count, 3);
+  assert.equal(got!.swa!.weights.map((w) => Array.from(w)), swa.weights.map((w) => Array.from(w)));
+  await saveCheckpoint(dir, checkpoint(4));
+  assert.is((await loadCheckpoint(dir))!.swa, undefined);
+});
+
 test('a later save replaces the earlier one and leaves no .tmp or .old behind', async () => {
   const dir = runDir();
   await saveCheckpoint(dir, checkpoint(1));
