@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TTA_MODES } from '../pipeline/classifiers/test-time-augmentation.ts';
 
 /**
  * The one configuration schema. Parsed once at start-up (config/load.ts); every field has a
@@ -21,7 +22,7 @@ export const classifierSchema = z.strictObject({
   modelDir: z.string().optional().describe('model directory (model.json, weights.bin, metadata.json) or a model family folder with versions; default: the shipped models/emotion'),
   maxBatchFaces: z.number().int().min(1).max(1024).default(64).describe('most faces classified in one batched predict'),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('tfjs backend: tfjs-node when installed, else wasm'),
-  flipTta: z.boolean().default(false).describe('average each face with its mirror image (test-time augmentation): 2x classification work, see the README for the accuracy it buys'),
+  tta: z.enum(TTA_MODES).default('none').describe('test-time augmentation: none; flip (each face averaged with its mirror image, 2x classification work); shift (mirror image and 2 px shifts of both, 10x). The README gives the accuracy each buys'),
 });
 
 export const outputSchema = z.strictObject({

@@ -41,7 +41,7 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
   try {
     const wsPort = await openEventSinks(config, logger, opened);
     const backend = await initBackend(config.classifier.backend);
-    const classifier = (opened.classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()), { flipTta: config.classifier.flipTta }));
+    const classifier = (opened.classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()), { tta: config.classifier.tta }));
     const detector = (opened.detector = await loadFaceDetector(config.detector, logger));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });

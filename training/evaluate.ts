@@ -7,13 +7,14 @@ import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-clas
 import { scoreDataset } from './predict-dataset.ts';
 import { formatMetricsTable } from './metrics/format-metrics-table.ts';
 import type { EvaluationMetrics } from './evaluation-result.ts';
+import type { TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts';
 
 export interface EvaluateOptions {
   modelDir: string;
   data: string;
   usage?: 'Training' | 'PublicTest' | 'PrivateTest';
   target?: 'majority' | 'distribution';
-  flipTta?: boolean;
+  tta?: TtaMode;
   backend?: BackendChoice;
   logger?: Logger;
 }
@@ -36,7 +37,7 @@ export async function evaluateModel(options: EvaluateOptions): Promise<EvaluateR
   const classifier = await TfjsEmotionClassifier.load(dir);
   const ds = await loadDataset(options.data, { usage: options.usage, target: options.target, logger });
   const started = performance.now();
-  const { metrics } = scoreDataset(classifier.model, ds, { flipTta: options.flipTta });
+  const { metrics } = scoreDataset(classifier.model, ds, { tta: options.tta });
   const seconds = (performance.now() - started) / 1000;
   logger.info({ backend, model: classifier.version, count: ds.count, accuracy: metrics.accuracy, seconds }, 'evaluated');
   classifier.dispose();

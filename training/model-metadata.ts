@@ -28,7 +28,7 @@ export interface ModelMetadata {
     /** Runs with stochastic weight averaging: from which epoch, and whether the exported model is the average. */
     swa?: { startEpoch: number; exported: 'average' | 'epoch' };
   };
-  /** Test metrics by set name (e.g. "fer2013-test", "private-test", "public-test", "fer2013-test-flip-tta"). */
+  /** Test metrics by set name (e.g. "FER2013 test (7178)", "PrivateTest", "PublicTest", "FER2013 test with flip TTA", "... with shift TTA"). */
   metrics: Record<string, Omit<EvaluationMetrics, 'confusion' | 'perClass'> & { perClassRecall: Partial<Record<Emotion, number>> }>;
   createdAt: string;
 }

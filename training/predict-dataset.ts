@@ -3,14 +3,16 @@ import type { FaceDataset } from './datasets/face-dataset.ts';
 import type { EvaluationMetrics } from './evaluation-result.ts';
 import { computeMetrics } from './metrics/classification-metrics.ts';
 import { argmaxRows } from './metrics/argmax-rows.ts';
+import { predictWithTta, ttaViewCount, type TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts';
 
 /**
  * Class probabilities for every image of a dataset (count * classes), in batches, with the
- * notebook's preprocessing (/255). `flipTta` averages the prediction of each image and its
- * horizontal mirror (test-time augmentation).
+ * notebook's preprocessing (/255), averaged over the test-time augmentation views of `tta`
+ * (the pipeline's classifier does the same).
  */
-export function predictDataset(model: tf.LayersModel, ds: FaceDataset, options: { batchSize?: number; flipTta?: boolean } = {}): Float32Array {
-  const batchSize = options.batchSize ?? 256;
+export function predictDataset(model: tf.LayersModel, ds: FaceDataset, options: { batchSize?: number; tta?: TtaMode } = {}): Float32Array {
+  // Each image becomes ttaViewCount views inside one predict: keep that batch's memory flat.
+  const batchSize = options.batchSize ?? Math.max(16, Math.floor(256 / ttaViewCount(options.tta ?? 'none')));
   const classes = ds.classes.length;
   const px = ds.size * ds.size;
   const out = new Float32Array(ds.count * classes);
@@ -19,8 +21,7 @@ export function predictDataset(model: tf.LayersModel, ds: FaceDataset, options: 
     const probs = tf.tidy(() => {
       const bytes = ds.pixels.subarray(start * px, (start + n) * px);
       const x = tf.div(tf.tensor4d(Float32Array.from(bytes), [n, ds.size, ds.size, 1]), 255);
-      const p = model.predict(x) as tf.Tensor;
-      return options.flipTta ? tf.div(tf.add(p, model.predict(tf.reverse(x, 2)) as tf.Tensor), 2) : p;
+      return predictWithTta(model, x as tf.Tensor4D, options.tta ?? 'none');
     });
     out.set(probs.dataSync() as Float32Array, start * classes);
     probs.dispose();
@@ -36,7 +37,7 @@ export function crossEntropy(probs: Float32Array, ds: FaceDataset): number {
 }
 
 /** Predicts every image of a labelled dataset and scores the argmax predictions against its labels. */
-export function scoreDataset(model: tf.LayersModel, ds: FaceDataset, options: { flipTta?: boolean } = {}): { probs: Float32Array; metrics: EvaluationMetrics } {
+export function scoreDataset(model: tf.LayersModel, ds: FaceDataset, options: { tta?: TtaMode } = {}): { probs: Float32Array; metrics: EvaluationMetrics } {
   const probs = predictDataset(model, ds, options);
   return { probs, metrics: computeMetrics(ds.labels, argmaxRows(probs, ds.classes.length), ds.classes) };
 }

@@ -13,23 +13,25 @@ import { writeTrainingReport } from './report/training-report.ts';
 import { augmentationParams } from './engine/batch-builder.ts';
 import { PREPROCESSING, type ModelMetadata } from './model-metadata.ts';
 import type { EvaluationMetrics } from './evaluation-result.ts';
+import type { TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts';
 
 export interface EvaluationSet {
   name: string;
   metrics: EvaluationMetrics;
 }
 
-/** Metrics of `model` on a test set, its PrivateTest/PublicTest halves when present, and with flip TTA. */
+/** Metrics of `model` on a test set, its PrivateTest/PublicTest halves when present, and with flip and shift TTA. */
 export function evaluateSets(model: tf.LayersModel, test: FaceDataset, label: string): EvaluationSet[] {
   const sets: EvaluationSet[] = [];
-  const run = (name: string, ds: FaceDataset, flipTta = false) => {
+  const run = (name: string, ds: FaceDataset, tta: TtaMode = 'none') => {
     if (ds.count === 0) return;
-    sets.push({ name, metrics: scoreDataset(model, ds, { flipTta }).metrics });
+    sets.push({ name, metrics: scoreDataset(model, ds, { tta }).metrics });
   };
   run(`${label} (${test.count})`, test);
   run('PrivateTest', privateTest(test));
   run('PublicTest', publicTest(test));
-  run(`${label} with flip TTA`, test, true);
+  run(`${label} with flip TTA`, test, 'flip');
+  run(`${label} with shift TTA`, test, 'shift');
   return sets;
 }
 

@@ -7,6 +7,7 @@ import { EmotionStreamError } from '../errors.ts';
 import { loadModelDir } from '../../training/registry/model-files.ts';
 import type { ModelMetadata } from '../../training/model-metadata.ts';
 import type { EmotionClassifier } from './emotion-classifier.ts';
+import { predictWithTta, type TtaMode } from './test-time-augmentation.ts';
 
 /**
  * A tfjs layers model directory (model.json, weights.bin, metadata.json) as an
@@ -20,14 +21,14 @@ export class TfjsEmotionClassifier implements EmotionClassifier {
     readonly version: string,
     readonly inputSize: number,
     readonly metadata: ModelMetadata,
-    private readonly flipTta: boolean,
+    readonly tta: TtaMode,
   ) {}
 
   /**
-   * @param options.flipTta average each face's scores with its mirror image's (test-time
-   *   augmentation): twice the classification work, usually a point or so more accuracy.
+   * @param options.tta test-time augmentation (test-time-augmentation.ts): each face's scores
+   *   averaged over its mirror image (flip) or over mirrored and shifted views (shift).
    */
-  static async load(dir: string, options: { flipTta?: boolean } = {}): Promise<TfjsEmotionClassifier> {
+  static async load(dir: string, options: { tta?: TtaMode } = {}): Promise<TfjsEmotionClassifier> {
     if (!existsSync(dir)) throw new EmotionStreamError('ERR_MODEL_LOAD', `model directory not found: ${dir}`, { context: { dir } });
     const metadata = await readMetadata(dir);
     const model = await loadModelDir(dir);
@@ -41,15 +42,14 @@ export class TfjsEmotionClassifier implements EmotionClassifier {
       model.dispose();
       throw new EmotionStreamError('ERR_MODEL_INVALID', `model in ${dir} outputs ${model.outputs[0].shape[1]} classes, expected ${EMOTIONS.length}`, { context: { dir } });
     }
-    return new TfjsEmotionClassifier(model, `${metadata.name}@${metadata.version}`, size, metadata, options.flipTta === true);
+    return new TfjsEmotionClassifier(model, `${metadata.name}@${metadata.version}`, size, metadata, options.tta ?? 'none');
   }
 
   classify(crops: Float32Array, count: number): EmotionScores[] {
     if (count === 0) return [];
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(crops.subarray(0, count * this.inputSize * this.inputSize), [count, this.inputSize, this.inputSize, 1]);
-      const p = this.model.predict(x) as tf.Tensor2D;
-      return this.flipTta ? tf.div(tf.add(p, this.model.predict(tf.reverse(x, 2)) as tf.Tensor2D), 2) : p;
+      return predictWithTta(this.model, x, this.tta);
     });
     const values = probs.dataSync();
     probs.dispose();

@@ -3,6 +3,7 @@ import { createLogger } from '../../pipeline/logger.ts';
 import { EmotionStreamError } from '../../pipeline/errors.ts';
 import { parseCommandArgs } from './parse-args.ts';
 import type { BackendChoice } from '../../training/engine/backend.ts';
+import { TTA_MODES, type TtaMode } from '../../pipeline/classifiers/test-time-augmentation.ts';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
@@ -11,14 +12,15 @@ const USAGE = `usage: emotion-stream evaluate --model <dir> --data <dir|csv> [op
   --data <path>     labelled data: Kaggle folders (e.g. fer2013/test), a FER+ split, fer2013.csv, or <class>/<image> folders
   --usage <split>   PublicTest | PrivateTest | Training (fer2013.csv / Kaggle file-name prefixes)
   --target <t>      majority | distribution (FER+)
-  --flip-tta        average each prediction with its horizontal mirror
+  --tta <mode>      test-time augmentation: none (default) | flip (mirror image, 2x work) |
+                    shift (mirror + 2 px shifts, 10x work)
   --backend <b>     auto | tensorflow | wasm | cpu
   --json            print one JSON object as the last line (accuracy, macro_f1, per-class recall, confusion, count)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     model: { type: 'string' }, data: { type: 'string' }, usage: { type: 'string' }, target: { type: 'string' },
-    'flip-tta': { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' },
+    tta: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
   }, USAGE);
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -29,12 +31,14 @@ export async function run(argv: string[]): Promise<number> {
   if (usage && !['Training', 'PublicTest', 'PrivateTest'].includes(usage)) throw new EmotionStreamError('ERR_USAGE', `--usage must be PublicTest, PrivateTest or Training, got "${usage}"`);
   const target = (values.target ?? 'majority') as 'majority' | 'distribution';
   if (!['majority', 'distribution'].includes(target)) throw new EmotionStreamError('ERR_USAGE', `--target must be majority or distribution, got "${target}"`);
+  const tta = (values.tta ?? 'none') as TtaMode;
+  if (!TTA_MODES.includes(tta)) throw new EmotionStreamError('ERR_USAGE', `--tta must be one of ${TTA_MODES.join(', ')}, got "${tta}"`);
   const backend = values.backend ?? 'auto';
   if (!BACKENDS.includes(backend as BackendChoice)) throw new EmotionStreamError('ERR_USAGE', `--backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
   const logger = createLogger({ name: 'evaluate', level: values.json ? 'warn' : undefined });
   const { evaluateModel } = await import('../../training/evaluate.ts');
   const result = await evaluateModel({
-    modelDir: resolve(values.model), data: resolve(values.data), usage, target, flipTta: values['flip-tta'] === true,
+    modelDir: resolve(values.model), data: resolve(values.data), usage, target, tta,
     backend: backend as BackendChoice, logger,
   });
   if (!values.json) process.stdout.write(`${result.table}\n`);
@@ -42,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   const summary = {
     model: result.modelVersion, data: result.dataName, count: result.metrics.count, accuracy: round(result.metrics.accuracy),
     macro_f1: round(result.metrics.macroF1), per_class_recall: recall, confusion: result.metrics.confusion,
-    skipped: result.skipped, seconds: round(result.seconds), flip_tta: values['flip-tta'] === true,
+    skipped: result.skipped, seconds: round(result.seconds), tta,
   };
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   return 0;

@@ -6,7 +6,7 @@ import { numberFlag } from './parse-args.ts';
 export const PIPELINE_FLAGS = {
   config: { type: 'string' }, out: { type: 'string' }, events: { type: 'string' }, 'ws-port': { type: 'string' },
   'ws-host': { type: 'string' }, 'camera-id': { type: 'string' }, model: { type: 'string' }, resize: { type: 'string' },
-  'detect-downscale': { type: 'string' }, 'full-detect-every': { type: 'string' }, 'flip-tta': { type: 'boolean' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
+  'detect-downscale': { type: 'string' }, 'full-detect-every': { type: 'string' }, tta: { type: 'string' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
 } as const;
 
 export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annotated video (box + "Label (93.1%)" per face)
@@ -15,7 +15,8 @@ export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annot
   --ws-host <ip>            interface for the WebSocket server (default 127.0.0.1)
   --camera-id <id>          camera id in events (default cam0)
   --model <dir>             emotion model directory (default: the shipped models/emotion)
-  --flip-tta                also classify each face's mirror image and average (2x classifier work)
+  --tta <mode>              test-time augmentation: none (default) | flip (average with the mirror
+                            image, 2x classifier work) | shift (mirror + 2 px shifts, 10x)
   --resize <W>x<H>          scale frames before analysis
   --detect-downscale <px>   run face detection on a copy whose longer side is <px>
   --full-detect-every <n>   search whole frames every n frames only, tracking known faces in between
@@ -42,7 +43,7 @@ export function pipelineOverrides(v: Values): Record<string, unknown> {
       downscaleTo: str('detect-downscale') ? numberFlag(str('detect-downscale'), 'detect-downscale', 0, { integer: true, min: 64 }) : undefined,
       ...(str('full-detect-every') ? fullDetectEvery(numberFlag(str('full-detect-every'), 'full-detect-every', 1, { integer: true, min: 1 })) : {}),
     },
-    classifier: { modelDir: str('model') ? resolve(str('model')!) : undefined, flipTta: v['flip-tta'] === true ? true : undefined },
+    classifier: { modelDir: str('model') ? resolve(str('model')!) : undefined, tta: str('tta') },
     output: {
       annotatedVideo: str('out') ? resolve(str('out')!) : undefined,
       eventsJsonl: str('events') ? resolve(str('events')!) : undefined,

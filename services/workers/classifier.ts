@@ -12,6 +12,7 @@ import { errorMessage } from '../../pipeline/errors.ts';
 import type { ClassifyEmotionDeps } from '../../pipeline/stages/classify-emotion.ts';
 import type { Logger } from '../../pipeline/logger.ts';
 import type { ModelNotice } from '../../training/train-job.ts';
+import type { TtaMode } from '../../pipeline/classifiers/test-time-augmentation.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';
 
 /**
@@ -21,7 +22,7 @@ import type { RunningWorker, WorkerContext } from './worker-context.ts';
 export async function startClassifier({ config, bus, logger, metrics }: WorkerContext): Promise<RunningWorker> {
   const log = logger.child({ stage: 'classifier' });
   const backend = await initBackend(config.classifier.backend);
-  const classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()), { flipTta: config.classifier.flipTta });
+  const classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()), { tta: config.classifier.tta });
   log.info({ model: classifier.version, backend }, 'model loaded');
   // classify-emotion reads deps.classifier for every batch: swapping it here hot-reloads the model.
   const deps: ClassifyEmotionDeps = { classifier, frameStore: undefined as never, maxBatchFaces: config.classifier.maxBatchFaces, logger: log };
@@ -33,7 +34,7 @@ export async function startClassifier({ config, bus, logger, metrics }: WorkerCo
   metrics.trackQueueDepth(STAGE_QUEUES.classify, () => bus.queue(STAGE_QUEUES.classify).depth());
   const unsubscribe = await bus.topic<ModelNotice>(TOPICS.models).subscribe((notice) => {
     if (!notice.promoted || !followsFamily(config.classifier.modelDir, notice.family)) return;
-    void swapModel(deps, notice, config.classifier.flipTta, log);
+    void swapModel(deps, notice, config.classifier.tta, log);
   });
   return {
     stage: 'classifier',
@@ -52,9 +53,9 @@ function followsFamily(modelDir: string | undefined, family: string): boolean {
 }
 
 /** Loads the promoted version, then swaps it in; the old model is freed after the swap. A bad model keeps the old one. */
-async function swapModel(deps: ClassifyEmotionDeps, notice: ModelNotice, flipTta: boolean, log: Logger): Promise<void> {
+async function swapModel(deps: ClassifyEmotionDeps, notice: ModelNotice, tta: TtaMode, log: Logger): Promise<void> {
   try {
-    const next = await TfjsEmotionClassifier.load(notice.dir, { flipTta });
+    const next = await TfjsEmotionClassifier.load(notice.dir, { tta });
     const previous = deps.classifier;
     deps.classifier = next;
     // A batch in progress holds the previous model only synchronously (predict is sync), so it is free now.

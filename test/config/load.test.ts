@@ -42,7 +42,7 @@ test('defaults: the notebook detector (scaleFactor 1.1, minNeighbors 5, minSize 
     fullDetectEvery: 1,
     liveFullDetectEvery: 10,
   });
-  assert.equal(config.classifier, { maxBatchFaces: 64, backend: 'auto', flipTta: false });
+  assert.equal(config.classifier, { maxBatchFaces: 64, backend: 'auto', tta: 'none' });
   assert.equal([config.cameraId, config.maxInFlight, config.realtime, config.mode, config.output, config.logLevel], ['cam0', 8, false, undefined, {}, 'info']);
   assert.equal(config.source, file);
 });

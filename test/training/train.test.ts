@@ -109,8 +109,8 @@ test('trainAndExport on the finished run: a loadable model dir with metadata.jso
   assert.is(meta.parameters, 1_176_359);
   assert.is(meta.training.epochs, 2);
   assert.is(meta.training.bestEpoch, result.state.best!.epoch);
-  assert.equal(Object.keys(meta.metrics), ['test (28)', 'PrivateTest', 'PublicTest', 'test with flip TTA']);
-  assert.equal(Object.values(meta.metrics).map((m) => m.count), [28, 14, 14, 28]);
+  assert.equal(Object.keys(meta.metrics), ['test (28)', 'PrivateTest', 'PublicTest', 'test with flip TTA', 'test with shift TTA']);
+  assert.equal(Object.values(meta.metrics).map((m) => m.count), [28, 14, 14, 28, 28]);
   for (const m of Object.values(meta.metrics)) {
     assert.ok(m.accuracy >= 0 && m.accuracy <= 1 && m.macroF1 >= 0 && m.macroF1 <= 1);
     assert.equal(Object.keys(m.perClassRecall), [...EMOTIONS]);
@@ -119,12 +119,12 @@ test('trainAndExport on the finished run: a loadable model dir with metadata.jso
   assert.is(meta.metrics.PublicTest.accuracy, result.state.best!.valAccuracy);
   const report = JSON.parse(readFileSync(join(exportDir, 'report.json'), 'utf8'));
   assert.equal(report.history.map((h: EpochRecord) => h.epoch), [1, 2]);
-  assert.is(report.evaluations.length, 4);
+  assert.is(report.evaluations.length, 5);
   assert.equal(report.evaluations[0].metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0), 28);
   const html = readFileSync(join(exportDir, 'report.html'), 'utf8');
   assert.match(html, /<html/i);
-  // Curves and confusion matrices are SVG images embedded as data URIs (2 curves + 4 matrices).
-  assert.ok((html.match(/src="data:image\/svg\+xml;base64,/g) ?? []).length >= 6, 'charts embedded');
+  // Curves and confusion matrices are SVG images embedded as data URIs (2 curves + 5 matrices).
+  assert.ok((html.match(/src="data:image\/svg\+xml;base64,/g) ?? []).length >= 7, 'charts embedded');
   // The pipeline's own loader accepts it (classes, input shape) and classifies a face.
   const classifier = await TfjsEmotionClassifier.load(exportDir);
   assert.is(classifier.version, 'emotion@t1');

@@ -62,57 +62,59 @@ test('loads the shipped model: version, input size and classes from its metadata
   }
 });
 
-test('flipTta averages each face with its mirror image', async () => {
-  const plain = await TfjsEmotionClassifier.load(shipped);
-  const tta = await TfjsEmotionClassifier.load(shipped, { flipTta: true });
-  try {
-    const size = plain.inputSize;
-    const crops = cropFaces(photo, FACES, size);
-    const mirrored = new Float32Array(crops.length);
-    for (let f = 0; f < FACES.length; f++) {
-      for (let y = 0; y < size; y++) {
-        for (let x = 0; x < size; x++) mirrored[f * size * size + y * size + x] = crops[f * size * size + y * size + (size - 1 - x)];
+/** Each face of a batch of crops, transformed pixel by pixel: out(y, x) = in(at(y, x)). */
+function remap(crops: Float32Array, faces: number, size: number, at: (y: number, x: number) => [number, number]): Float32Array {
+  const out = new Float32Array(crops.length);
+  const clamp = (v: number) => Math.min(size - 1, Math.max(0, v));
+  for (let f = 0; f < faces; f++) {
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const [sy, sx] = at(y, x);
+        out[f * size * size + y * size + x] = crops[f * size * size + clamp(sy) * size + clamp(sx)];
       }
     }
-    const a = plain.classify(crops, FACES.length);
-    const b = plain.classify(mirrored, FACES.length);
+  }
+  return out;
+}
+
+/** tta averages the plain classifier's scores over views built here by hand. */
+async function checkTta(mode: 'flip' | 'shift', views: Array<(y: number, x: number) => [number, number]>): Promise<void> {
+  const plain = await TfjsEmotionClassifier.load(shipped);
+  const tta = await TfjsEmotionClassifier.load(shipped, { tta: mode });
+  try {
+    assert.is(tta.tta, mode);
+    const size = plain.inputSize;
+    const crops = cropFaces(photo, FACES, size);
+    const each = views.map((at) => plain.classify(remap(crops, FACES.length, size, at), FACES.length));
     const tensors = tf.memory().numTensors;
-    const both = tta.classify(crops, FACES.length);
+    const averaged = tta.classify(crops, FACES.length);
     assert.is(tf.memory().numTensors, tensors);
-    both.forEach((s, i) => {
-      for (const e of EMOTIONS) assert.ok(Math.abs(s[e] - (a[i][e] + b[i][e]) / 2) < 1e-4, `face ${i} ${e}`);
+    averaged.forEach((s, i) => {
+      for (const e of EMOTIONS) {
+        const expected = each.reduce((sum, v) => sum + v[i][e], 0) / views.length;
+        assert.ok(Math.abs(s[e] - expected) < 1e-4, `${mode}: face ${i} ${e} ${s[e]} vs ${expected}`);
+      }
     });
-    assert.ok(EMOTIONS.some((e) => Math.abs(a[0][e] - b[0][e]) > 1e-4), 'a face and its mirror score differently, so the test can tell');
+    assert.ok(EMOTIONS.some((e) => Math.abs(each[0][0][e] - each[1][0][e]) > 1e-4), 'the views score differently, so the test can tell');
   } finally {
     plain.dispose();
     tta.dispose();
   }
+}
+
+const last = 47;
+const identity = (y: number, x: number): [number, number] => [y, x];
+const mirror = (y: number, x: number): [number, number] => [y, last - x];
+
+test('tta flip averages each face with its mirror image', async () => {
+  await checkTta('flip', [identity, mirror]);
 });
 
-test('classify: 7 probabilities summing to 1 per face, in face order, without leaking tensors', async () => {
-  const classifier = await TfjsEmotionClassifier.load(shipped);
-  try {
-    const crops = cropFaces(photo, FACES, classifier.inputSize);
-    const tensors = tf.memory().numTensors;
-    const scores = classifier.classify(crops, FACES.length);
-    assert.is(tf.memory().numTensors, tensors, 'every intermediate tensor is disposed');
-    assert.is(scores.length, 3);
-    for (const s of scores) {
-      assert.equal(Object.keys(s).sort(), [...EMOTIONS].sort());
-      assert.ok(EMOTIONS.every((e) => s[e] >= 0 && s[e] <= 1), JSON.stringify(s));
-      const sum = EMOTIONS.reduce((n, e) => n + s[e], 0);
-      assert.ok(Math.abs(sum - 1) < 1e-3, `sum ${sum}`);
-    }
-    // Face i of the batch is the same face classified on its own.
-    const px = classifier.inputSize ** 2;
-    const second = classifier.classify(crops.subarray(px, 2 * px), 1)[0];
-    for (const e of EMOTIONS) assert.ok(Math.abs(second[e] - scores[1][e]) < 1e-4, `${e}: ${second[e]} vs ${scores[1][e]}`);
-    // `count` decides how many crops are read.
-    assert.is(classifier.classify(crops, 2).length, 2);
-    assert.equal(classifier.classify(new Float32Array(0), 0), []);
-  } finally {
-    classifier.dispose();
-  }
+test('tta shift averages the face and its mirror, each also moved 2 px four ways with edges repeated', async () => {
+  const moved = (base: (y: number, x: number) => [number, number], dy: number, dx: number) =>
+    (y: number, x: number): [number, number] => base(Math.min(last, Math.max(0, y - dy)), Math.min(last, Math.max(0, x - dx)));
+  const views = [identity, mirror].flatMap((b) => [b, moved(b, 0, 2), moved(b, 0, -2), moved(b, 2, 0), moved(b, -2, 0)]);
+  await checkTta('shift', views);
 });
 
 test('metadata listing other classes (or another order) is refused with ERR_MODEL_INVALID', async () => {

@@ -133,6 +133,24 @@ async function failure(args: string[], code: number): Promise<string> {
   return all[0];
 }
 
+test('evaluate --tta: the summary names the mode; the views average the same predictions this model makes on every view', async () => {
+  // The fixture model looks at mean gray levels, which mirroring and 2 px shifts of a uniform
+  // face keep: every mode must give the plain run's numbers.
+  const plain = JSON.parse(lines((await runCli(['evaluate', '--model', modelDir, '--data', forms['fer2013.csv'], '--json'], { cwd })).stdout).at(-1)!) as Summary & { tta: string };
+  assert.is(plain.tta, 'none');
+  for (const mode of ['flip', 'shift']) {
+    const r = await runCli(['evaluate', '--model', modelDir, '--data', forms['fer2013.csv'], '--json', '--tta', mode], { cwd });
+    assert.is(r.code, 0, r.stderr);
+    const got = JSON.parse(lines(r.stdout).at(-1)!) as Summary & { tta: string };
+    assert.is(got.tta, mode);
+    assert.equal(got.confusion, plain.confusion, mode);
+  }
+});
+
+test('an unknown --tta is a usage error (exit 2)', async () => {
+  assert.match(await failure(['--model', modelDir, '--data', forms['fer2013.csv'], '--tta', 'rotate'], 2), /--tta must be one of none, flip, shift, got "rotate" \[ERR_USAGE\]$/);
+});
+
 test('a missing model directory: exit 1, ERR_MODEL_LOAD', async () => {
   const line = await failure(['--model', join(tmp.dir, 'no-model'), '--data', forms['fer2013.csv']], 1);
   assert.match(line, /^emotion-stream: model directory not found: .*no-model \[ERR_MODEL_LOAD\]$/);

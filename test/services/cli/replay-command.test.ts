@@ -117,6 +117,10 @@ test('bad --resize values: a malformed size is a usage error, a too small one a 
   assertOneClearLine(await cli('replay', clip, '--resize', '0x0'), 'ERR_CONFIG', ['resize.width']);
 });
 
+test('an unknown --tta mode is a config error naming the setting', async () => {
+  assertOneClearLine(await cli('replay', clip, '--tta', 'rotate'), 'ERR_CONFIG', ['classifier.tta']);
+});
+
 test('an output folder that does not exist fails before anything runs', async () => {
   assertOneClearLine(await cli('replay', clip, '--out', 'missing-dir/out.mp4'), 'ERR_SINK', [at('missing-dir')]);
 });
