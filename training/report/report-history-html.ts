@@ -7,20 +7,25 @@ import { renderLineChart } from './svg-line-chart.ts';
 /**
  * The HTML section with the notebook's two plots, "Model Accuracy" and "Model Loss" (train vs
  * validation per epoch) as embedded SVG images, the best validation epoch, and the full per-epoch
- * log in a collapsed table. An empty history (a model evaluated without its training log) renders
- * a short "no training history" note instead.
+ * log in a collapsed table. With weight averaging (--swa-start) the averaged weights' validation
+ * is a third line and two more columns: the exported model may be the average, not an epoch's own
+ * weights. An empty history (a model evaluated without its training log) renders a short "no
+ * training history" note instead.
  */
 export function renderHistorySection(history: readonly EpochRecord[]): string {
   if (history.length === 0) {
     return '<section class="history">\n<h2>Training curves</h2>\n<p class="empty">no training history</p>\n</section>';
   }
   const epochs = history.map((r) => r.epoch);
+  const averaged = hasAverage(history);
+  const averagedSeries = (pick: (r: EpochRecord) => number | undefined) =>
+    averaged ? [{ name: 'Averaged weights', values: history.map((r) => pick(r) ?? Number.NaN) }] : [];
   const accuracy = renderLineChart({
     title: 'Model Accuracy',
     xLabel: 'Epoch',
     yLabel: 'Accuracy',
     x: epochs,
-    series: [{ name: 'Train', values: history.map((r) => r.accuracy) }, { name: 'Validation', values: history.map((r) => r.valAccuracy) }],
+    series: [{ name: 'Train', values: history.map((r) => r.accuracy) }, { name: 'Validation', values: history.map((r) => r.valAccuracy) }, ...averagedSeries((r) => r.swaValAccuracy)],
     // Tick decimals are for fractions; as percentages two of them move in front of the point.
     formatY: (v, decimals) => `${(v * 100).toFixed(Math.max(0, decimals - 2))}%`,
   });
@@ -29,7 +34,7 @@ export function renderHistorySection(history: readonly EpochRecord[]): string {
     xLabel: 'Epoch',
     yLabel: 'Loss',
     x: epochs,
-    series: [{ name: 'Train', values: history.map((r) => r.loss) }, { name: 'Validation', values: history.map((r) => r.valLoss) }],
+    series: [{ name: 'Train', values: history.map((r) => r.loss) }, { name: 'Validation', values: history.map((r) => r.valLoss) }, ...averagedSeries((r) => r.swaValLoss)],
   });
   return [
     '<section class="history">',
@@ -42,19 +47,30 @@ export function renderHistorySection(history: readonly EpochRecord[]): string {
   ].join('\n');
 }
 
+function hasAverage(history: readonly EpochRecord[]): boolean {
+  return history.some((r) => Number.isFinite(r.swaValAccuracy));
+}
+
+/** The best validation accuracy, of an epoch's own weights or (with averaging) of the average up to that epoch; the first on ties, as training picks. */
 function bestEpoch(history: readonly EpochRecord[]): string {
-  const scored = history.filter((r) => Number.isFinite(r.valAccuracy));
-  if (scored.length === 0) return '<p>No validation accuracy was recorded.</p>';
-  const best = scored.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
-  return `<p>Best validation accuracy <b>${fmt.percent(best.valAccuracy, 2)}</b> at epoch ${fmt.count(best.epoch)} of ${fmt.count(history.length)}.</p>`;
+  const candidates = history.flatMap((r) => [
+    { epoch: r.epoch, accuracy: r.valAccuracy, what: '' },
+    { epoch: r.epoch, accuracy: r.swaValAccuracy ?? Number.NaN, what: ' (weights averaged up to that epoch)' },
+  ]).filter((c) => Number.isFinite(c.accuracy));
+  if (candidates.length === 0) return '<p>No validation accuracy was recorded.</p>';
+  const best = candidates.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+  return `<p>Best validation accuracy <b>${fmt.percent(best.accuracy, 2)}</b> at epoch ${fmt.count(best.epoch)} of ${fmt.count(history.length)}${best.what}.</p>`;
 }
 
 function epochTable(history: readonly EpochRecord[]): string {
-  const head = ['epoch', 'loss', 'accuracy', 'val loss', 'val accuracy', 'learning rate', 'seconds', 'images/s'];
+  const averaged = hasAverage(history);
+  const head = ['epoch', 'loss', 'accuracy', 'val loss', 'val accuracy', ...(averaged ? ['averaged val loss', 'averaged val accuracy'] : []), 'learning rate', 'seconds', 'images/s'];
   const rows = history.map((r) => {
     const cells = [
       fmt.count(r.epoch), fmt.number(r.loss, 4), fmt.percent(r.accuracy, 2), fmt.number(r.valLoss, 4),
-      fmt.percent(r.valAccuracy, 2), Number.isFinite(r.learningRate) ? r.learningRate.toExponential(2) : '–',
+      fmt.percent(r.valAccuracy, 2),
+      ...(averaged ? [fmt.number(r.swaValLoss ?? Number.NaN, 4), fmt.percent(r.swaValAccuracy ?? Number.NaN, 2)] : []),
+      Number.isFinite(r.learningRate) ? r.learningRate.toExponential(2) : '–',
       fmt.number(r.seconds, 1), fmt.count(r.imagesPerSec),
     ];
     return `<tr>${cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`;

@@ -31,4 +31,22 @@ test('a history without validation still draws the train curves', () => {
   assert.is(findAll(accuracy, 'path').length, 1);
 });
 
+test('with weight averaging: a third line, two more columns, and the best model may be an average', () => {
+  const history = sampleHistory(6).map((r) => (r.epoch >= 3 ? { ...r, swaValLoss: r.valLoss - 0.05, swaValAccuracy: r.epoch === 4 ? 0.99 : r.valAccuracy } : r));
+  const section = parseXml(renderHistorySection(history));
+  const [accuracy, loss] = findAll(section, 'img').map((img) => parseXml(decode(img.attrs.src)));
+  assert.is(findAll(accuracy, 'path').length, 3);
+  assert.is(findAll(loss, 'path').length, 3);
+  assert.match(textOf(accuracy), 'Averaged weights');
+  assert.match(textOf(section), 'Best validation accuracy 99.00% at epoch 4 of 6 (weights averaged up to that epoch).');
+  const head = findAll(findAll(section, 'thead')[0], 'th').map(textOf);
+  assert.ok(head.includes('averaged val accuracy') && head.includes('averaged val loss'), head.join());
+  const firstRow = findAll(findAll(findAll(section, 'tbody')[0], 'tr')[0], 'td').map(textOf);
+  assert.is(firstRow.length, head.length);
+  assert.not.match(textOf(section), 'NaN');
+  // Without averaging the table keeps its eight columns.
+  const plain = parseXml(renderHistorySection(sampleHistory(3)));
+  assert.is(findAll(findAll(plain, 'thead')[0], 'th').length, 8);
+});
+
 test.run();
