@@ -27,6 +27,8 @@ export interface ModelMetadata {
     initializedFrom?: { version: string; architecture: string; epochs: number; durationSeconds: number };
     /** Runs with stochastic weight averaging: from which epoch, and whether the exported model is the average. */
     swa?: { startEpoch: number; exported: 'average' | 'epoch' };
+    /** Knowledge distillation: the teacher, how it saw the images, its share of the targets. */
+    distilledFrom?: { version: string; tta: string; weight: number };
   };
   /** Test metrics by set name (e.g. "FER2013 test (7178)", "PrivateTest", "PublicTest", "FER2013 test with flip TTA", "... with shift TTA"). */
   metrics: Record<string, Omit<EvaluationMetrics, 'confusion' | 'perClass'> & { perClassRecall: Partial<Record<Emotion, number>> }>;

@@ -13,6 +13,7 @@ import { writeTrainingReport } from './report/training-report.ts';
 import { augmentationParams } from './engine/batch-builder.ts';
 import { PREPROCESSING, type ModelMetadata } from './model-metadata.ts';
 import type { EvaluationMetrics } from './evaluation-result.ts';
+import { resolveModelDir } from './registry/model-registry.ts';
 import type { TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts';
 
 export interface EvaluationSet {
@@ -62,6 +63,7 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
       backend: result.backend, workers: opts.workers, durationSeconds: Math.round(result.state.trainSeconds), imagesPerSec: Math.round(imagesPerSec),
       augmentation: augmentationParams(opts.augment) ? { preset: opts.augment === true ? 'notebook' : opts.augment, ...augmentationParams(opts.augment) } : null,
       ...(opts.initFrom ? { initializedFrom: await parentModel(opts.initFrom) } : {}),
+      ...(opts.distill ? { distilledFrom: { version: await modelVersion(opts.distill.from), tta: opts.distill.tta, weight: opts.distill.weight } } : {}),
       ...(opts.swaStart ? { swa: { startEpoch: opts.swaStart, exported: result.state.best?.swa ? 'average' as const : 'epoch' as const } } : {}),
       optimizer: { name: 'adam', learningRate: opts.learningRate, minLearningRate: opts.minLearningRate, schedule: 'warmup+cosine', batchSize: opts.batchSize, classWeights: opts.classWeights },
     },
@@ -85,6 +87,12 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
   });
   if (hooks.exportDir && resolve(hooks.exportDir) !== resolve(join(result.runDir, 'model'))) await cp(outDir, join(result.runDir, 'model'), { recursive: true });
   return { runDir: result.runDir, modelDir: outDir, epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch, metrics: metadata.metrics };
+}
+
+/** The version a model directory (or family folder) names in its metadata. */
+async function modelVersion(dir: string): Promise<string> {
+  const meta = JSON.parse(await readFile(join(resolveModelDir(dir), 'metadata.json'), 'utf8')) as ModelMetadata;
+  return meta.version;
 }
 
 /** The parent of a fine-tuned model, as its metadata describes it. */

@@ -4,6 +4,7 @@ import { EmotionStreamError } from '../pipeline/errors.ts';
 import { formatIssues } from '../config/load.ts';
 import { ARCHITECTURES } from './architectures/architecture.ts';
 import { AUGMENTATION_PRESETS } from './engine/batch-builder.ts';
+import { TTA_MODES } from '../pipeline/classifiers/test-time-augmentation.ts';
 import { defaultTrainOptions, type TrainOptions } from './train-options.ts';
 
 /** A retraining request as queued on the bus (`emotion-stream train --queue`); paths as the trainer sees them. */
@@ -20,6 +21,12 @@ export const trainJobSchema = z.strictObject({
   augment: z.enum(AUGMENTATION_PRESETS).optional(),
   classWeights: z.enum(['none', 'balanced', 'sqrt']).optional(),
   initFrom: z.string().optional(),
+  /** Knowledge distillation from this teacher model (see TrainOptions.distill). */
+  distill: z.strictObject({
+    from: z.string().min(1),
+    tta: z.enum(TTA_MODES).default('shift'),
+    weight: z.number().min(0).max(1).default(0.5),
+  }).optional(),
   limit: z.number().int().min(1).optional(),
   workers: z.number().int().min(1).max(64).optional(),
   /** Model family folder the new version is written into (default: the classifiers' family). */
@@ -63,6 +70,7 @@ export function trainOptionsFor(job: TrainJob, jobId: string, runsDir: string): 
     augment: job.augment ?? base.augment,
     classWeights: job.classWeights ?? base.classWeights,
     initFrom: abs(job.initFrom),
+    distill: job.distill ? { ...job.distill, from: abs(job.distill.from)! } : undefined,
     limit: job.limit,
     workers: job.workers ?? base.workers,
     runDir: join(runsDir, jobId.replace(/[^A-Za-z0-9_.-]/g, '_')),

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { BackendChoice } from './engine/backend.ts';
 import type { AugmentationPreset } from './engine/batch-builder.ts';
 
+import type { DistillOptions } from './distill-targets.ts';
+
 /** Everything a training run is configured by. Stored in the run's checkpoint for --resume. */
 export interface TrainOptions {
   /** Training data: any dataset form loadDataset accepts. */
@@ -28,6 +30,11 @@ export interface TrainOptions {
    * the best model. Pair it with a steady learning rate (--min-lr equal to --lr). Off when absent.
    */
   swaStart?: number;
+  /**
+   * Knowledge distillation (distill-targets.ts): training targets mix the labels with this teacher's
+   * probabilities, seen in its test-time augmentation views. Off when absent.
+   */
+  distill?: DistillOptions;
   /** Stop when validation accuracy has not improved for this many epochs. */
   patience: number;
   seed: number;

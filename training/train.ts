@@ -17,6 +17,7 @@ import { loadDataset } from './datasets/load-dataset.ts';
 import { filterDataset, publicTest } from './datasets/split-filter.ts';
 import type { FaceDataset } from './datasets/face-dataset.ts';
 import { classWeightsFor } from './class-weights.ts';
+import { distillTargets } from './distill-targets.ts';
 import { crossEntropy, scoreDataset } from './predict-dataset.ts';
 import { bestModelDir, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
 import { loadModelDir, saveModelDir } from './registry/model-files.ts';
@@ -174,7 +175,14 @@ function validate(model: tf.LayersModel, ds: FaceDataset): { loss: number; accur
 
 async function loadData(opts: TrainOptions, logger: Logger): Promise<{ trainSet: FaceDataset; valSet: FaceDataset }> {
   const full = await loadDataset(opts.data, { target: opts.target, logger });
-  const trainSet = opts.limit ? subsample(full, opts.limit) : full;
+  const labelled = opts.limit ? subsample(full, opts.limit) : full;
+  let trainSet = labelled;
+  if (opts.distill) {
+    const started = performance.now();
+    const d = await distillTargets(labelled, opts.distill);
+    trainSet = d.dataset;
+    logger.info({ teacher: d.teacher, tta: opts.distill.tta, weight: opts.distill.weight, agreement: d.agreement, seconds: (performance.now() - started) / 1000 }, 'distillation targets ready');
+  }
   const valPath = opts.valData ?? defaultValPath(opts.data);
   if (!valPath) throw new EmotionStreamError('ERR_USAGE', `no validation data: pass --val (no test folder next to ${opts.data})`);
   const valFull = await loadDataset(valPath, { target: opts.target, logger });

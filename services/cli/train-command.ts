@@ -13,6 +13,8 @@ import type { BackendChoice } from '../../training/engine/backend.ts';
 import { AUGMENTATION_PRESETS } from '../../training/engine/batch-builder.ts';
 import { parseTrainJob, type TrainJob } from '../../training/train-job.ts';
 import { TRAIN_QUEUE } from '../workers/trainer.ts';
+import { TTA_MODES } from '../../pipeline/classifiers/test-time-augmentation.ts';
+import { resolveModelDir } from '../../training/registry/model-registry.ts';
 
 const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
   --data <path>         training data: Kaggle fer2013/train folders, a FER+ split, fer2013.csv or <class>/<image> folders
@@ -28,6 +30,9 @@ const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
   --init-from <dir>     fine-tune: start from this model directory's weights (same --arch)
   --swa-start <n>       stochastic weight averaging from epoch n: the mean of the epoch-end weights (BatchNorm
                         recomputed) is validated every epoch and exported when best; use with --min-lr = --lr
+  --distill-from <dir>  knowledge distillation: targets mix the labels with this model's probabilities
+  --distill-tta <mode>  how the teacher sees each image: none | flip | shift (default shift: 10 views)
+  --distill-weight <w>  the teacher's share of each target, 0..1 (default 0.5)
   --patience <n>        early stopping patience in epochs (default 10)
   --seed <n>            (default 1)             --limit <n>  train on the first n images only
   --backend <b>         auto | tensorflow | wasm | cpu (default auto: tfjs-node if installed, else wasm)
@@ -44,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
     data: { type: 'string' }, val: { type: 'string' }, arch: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, lr: { type: 'string' }, 'min-lr': { type: 'string' }, workers: { type: 'string' },
-    'class-weights': { type: 'string' }, target: { type: 'string' }, 'no-augment': { type: 'boolean' }, augment: { type: 'string' }, 'init-from': { type: 'string' }, 'swa-start': { type: 'string' }, patience: { type: 'string' },
+    'class-weights': { type: 'string' }, target: { type: 'string' }, 'no-augment': { type: 'boolean' }, augment: { type: 'string' }, 'init-from': { type: 'string' }, 'swa-start': { type: 'string' }, 'distill-from': { type: 'string' }, 'distill-tta': { type: 'string' }, 'distill-weight': { type: 'string' }, patience: { type: 'string' },
     seed: { type: 'string' }, limit: { type: 'string' }, backend: { type: 'string' }, 'run-dir': { type: 'string' },
     resume: { type: 'string' }, export: { type: 'string' },
     'model-version': { type: 'string' }, queue: { type: 'boolean' }, redis: { type: 'string' }, family: { type: 'string' }, promote: { type: 'boolean' },
@@ -103,7 +108,8 @@ async function resolveOptions(v: Record<string, string | boolean | undefined>): 
     if (!allowed.includes(x as T)) throw new EmotionStreamError('ERR_USAGE', `--${k} must be one of ${allowed.join(', ')}, got "${x}"`);
     return x as T;
   };
-  const init = str('init-from') ? await checkedModelDir(resolve(str('init-from')!)) : undefined;
+  const init = str('init-from') ? await checkedModelDir(resolve(str('init-from')!), 'init-from') : undefined;
+  const distill = str('distill-from') ? await checkedModelDir(resolveModelDir(resolve(str('distill-from')!)), 'distill-from') : undefined;
   // Fine-tuning defaults to the starting model's own architecture.
   const base = defaultTrainOptions({ data: resolve(str('data')!), arch: str('arch') ?? init?.architecture });
   return {
@@ -119,6 +125,11 @@ async function resolveOptions(v: Record<string, string | boolean | undefined>): 
     augment: v['no-augment'] === true ? 'none' : choice('augment', AUGMENTATION_PRESETS, 'notebook'),
     initFrom: init?.dir,
     swaStart: str('swa-start') ? numberFlag(str('swa-start'), 'swa-start', 0, { integer: true, min: 1 }) : undefined,
+    distill: distill ? {
+      from: distill.dir,
+      tta: choice('distill-tta', TTA_MODES, 'shift'),
+      weight: distillWeight(str('distill-weight')),
+    } : undefined,
     patience: numberFlag(str('patience'), 'patience', base.patience, { integer: true, min: 1 }),
     seed: numberFlag(str('seed'), 'seed', base.seed, { integer: true }),
     limit: str('limit') ? numberFlag(str('limit'), 'limit', 0, { integer: true, min: 1 }) : undefined,
@@ -127,10 +138,16 @@ async function resolveOptions(v: Record<string, string | boolean | undefined>): 
   };
 }
 
-/** --init-from must name an exported model directory; say so before any worker starts. */
-async function checkedModelDir(dir: string): Promise<{ dir: string; architecture: string | undefined }> {
+function distillWeight(value: string | undefined): number {
+  const w = numberFlag(value, 'distill-weight', 0.5);
+  if (w > 1) throw new EmotionStreamError('ERR_USAGE', `--distill-weight must be between 0 and 1, got "${value}"`);
+  return w;
+}
+
+/** --init-from and --distill-from must name an exported model directory; say so before any worker starts. */
+async function checkedModelDir(dir: string, flag: string): Promise<{ dir: string; architecture: string | undefined }> {
   if (!existsSync(join(dir, 'model.json')) || !existsSync(join(dir, 'metadata.json'))) {
-    throw new EmotionStreamError('ERR_USAGE', `--init-from ${dir}: not a model directory (needs model.json and metadata.json)`, { context: { initFrom: dir } });
+    throw new EmotionStreamError('ERR_USAGE', `--${flag} ${dir}: not a model directory (needs model.json and metadata.json)`, { context: { [flag]: dir } });
   }
   const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as { architecture?: string };
   return { dir, architecture: meta.architecture };
@@ -143,7 +160,7 @@ async function queueJob(o: TrainOptions, v: Record<string, string | boolean | un
   const job: TrainJob = parseTrainJob({
     data: o.data, val: o.valData, arch: o.arch, epochs: o.epochs, batchSize: o.batchSize, learningRate: o.learningRate,
     minLearningRate: o.minLearningRate, swaStart: o.swaStart,
-    augment: o.augment === true ? 'notebook' : o.augment === false ? 'none' : o.augment, classWeights: o.classWeights, initFrom: o.initFrom, limit: o.limit,
+    augment: o.augment === true ? 'notebook' : o.augment === false ? 'none' : o.augment, classWeights: o.classWeights, initFrom: o.initFrom, distill: o.distill, limit: o.limit,
     family: typeof v.family === 'string' ? resolve(v.family) : undefined, promote: v.promote === true,
   });
   const { connectBus } = await import('../../pipeline/bus/connect-bus.ts');

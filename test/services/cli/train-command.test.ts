@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCheckpoint, type Checkpoint } from '../../../training/checkpoint.ts';
 import { TfjsEmotionClassifier } from '../../../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
+import { shippedModelFamily } from '../../../training/registry/model-registry.ts';
 import { tempDir } from '../../helpers/paths.ts';
 import { CLI_BIN, lines, runCli } from '../../helpers/run-cli.ts';
 import { writeTrainTestFolders } from '../../helpers/emotion-fixtures.ts';
@@ -116,6 +117,22 @@ test('train: bad --epochs values are usage errors (exit 2)', async () => {
     const r = await runCli(['train', '--data', data.train, `--epochs=${bad}`, '--run-dir', join(tmp.dir, 'run-epochs')], { cwd });
     assert.is(r.code, 2, `--epochs ${bad}`);
     assert.match(oneErrorLine(r.stderr), new RegExp(`--epochs must be an integer >= 1, got "${bad}" \\[ERR_USAGE\\]`));
+  }
+});
+
+test('train: bad --distill-* values are clear errors before any work', async () => {
+  const runDir = join(tmp.dir, 'run-distill');
+  const cases: Array<[string[], number, RegExp]> = [
+    [['--distill-from', join(tmp.dir, 'fer')], 1, /fer holds no model .*\[ERR_MODEL_LOAD\]$/],
+    [['--distill-from', join(tmp.dir, 'no-teacher')], 1, /model directory not found: .*no-teacher \[ERR_MODEL_LOAD\]$/],
+    [['--distill-from', shippedModelFamily(), '--distill-weight', '1.5'], 2, /--distill-weight must be between 0 and 1, got "1.5" \[ERR_USAGE\]$/],
+    [['--distill-from', shippedModelFamily(), '--distill-tta', 'rotate'], 2, /--distill-tta must be one of none, flip, shift, got "rotate" \[ERR_USAGE\]$/],
+  ];
+  for (const [flags, code, message] of cases) {
+    const r = await runCli(['train', '--data', data.train, '--run-dir', runDir, ...flags], { cwd });
+    assert.is(r.code, code, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(oneErrorLine(r.stderr), message);
+    assert.not.ok(existsSync(runDir));
   }
 });
 
