@@ -3,6 +3,7 @@ import type { TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts'
 import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { resolveModelDir } from './registry/model-registry.ts';
 import { predictDataset } from './predict-dataset.ts';
+import { argmaxRows } from './metrics/argmax-rows.ts';
 import { EmotionStreamError } from '../pipeline/errors.ts';
 
 /**
@@ -47,12 +48,8 @@ export async function distillTargets(ds: FaceDataset, options: DistillOptions): 
 
 /** Share of images whose teacher argmax is their label (how much the teacher contradicts the labels). */
 function labelAgreement(ds: FaceDataset, probs: Float32Array): number {
-  const k = ds.classes.length;
+  const predicted = argmaxRows(probs, ds.classes.length);
   let agree = 0;
-  for (let i = 0; i < ds.count; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (probs[i * k + c] > probs[i * k + best]) best = c;
-    if (best === ds.labels[i]) agree++;
-  }
+  for (let i = 0; i < ds.count; i++) if (predicted[i] === ds.labels[i]) agree++;
   return ds.count ? agree / ds.count : 0;
 }

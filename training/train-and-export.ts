@@ -63,7 +63,7 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
       backend: result.backend, workers: opts.workers, durationSeconds: Math.round(result.state.trainSeconds), imagesPerSec: Math.round(imagesPerSec),
       augmentation: augmentationParams(opts.augment) ? { preset: opts.augment === true ? 'notebook' : opts.augment, ...augmentationParams(opts.augment) } : null,
       ...(opts.initFrom ? { initializedFrom: await parentModel(opts.initFrom) } : {}),
-      ...(opts.distill ? { distilledFrom: { version: await modelVersion(opts.distill.from), tta: opts.distill.tta, weight: opts.distill.weight } } : {}),
+      ...(opts.distill ? { distilledFrom: { version: (await readModelMetadata(opts.distill.from)).version, tta: opts.distill.tta, weight: opts.distill.weight } } : {}),
       ...(opts.swaStart ? { swa: { startEpoch: opts.swaStart, exported: result.state.best?.swa ? 'average' as const : 'epoch' as const } } : {}),
       optimizer: { name: 'adam', learningRate: opts.learningRate, minLearningRate: opts.minLearningRate, schedule: 'warmup+cosine', batchSize: opts.batchSize, classWeights: opts.classWeights },
     },
@@ -89,15 +89,14 @@ export async function trainAndExport(options: TrainOptions, hooks: TrainHooks & 
   return { runDir: result.runDir, modelDir: outDir, epochs: result.state.epochsDone, bestEpoch: result.state.best?.epoch, metrics: metadata.metrics };
 }
 
-/** The version a model directory (or family folder) names in its metadata. */
-async function modelVersion(dir: string): Promise<string> {
-  const meta = JSON.parse(await readFile(join(resolveModelDir(dir), 'metadata.json'), 'utf8')) as ModelMetadata;
-  return meta.version;
+/** The metadata of a model directory (or of a family folder's promoted version). */
+async function readModelMetadata(dir: string): Promise<ModelMetadata> {
+  return JSON.parse(await readFile(join(resolveModelDir(dir), 'metadata.json'), 'utf8')) as ModelMetadata;
 }
 
 /** The parent of a fine-tuned model, as its metadata describes it. */
 async function parentModel(dir: string): Promise<NonNullable<ModelMetadata['training']['initializedFrom']>> {
-  const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
+  const meta = await readModelMetadata(dir);
   return { version: meta.version, architecture: meta.architecture, epochs: meta.training.epochs, durationSeconds: meta.training.durationSeconds };
 }
 
