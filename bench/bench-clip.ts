@@ -27,7 +27,7 @@ export async function benchSetup(options: { workDir: string; clip?: string; seco
   const { loadFaceDetector } = await import('../pipeline/detectors/load-face-detector.ts');
   const { TfjsEmotionClassifier } = await import('../pipeline/classifiers/tfjs-emotion-classifier.ts');
   const { initBackend } = await import('../training/engine/backend.ts');
-  const { resolveModelDir, shippedModelFamily } = await import('../training/registry/model-registry.ts');
+  const { resolveModelDir, shippedModelFamily } = await import('../pipeline/models/model-registry.ts');
   const clip = await benchClip(options);
   const backend = await initBackend('auto');
   const classifier = await TfjsEmotionClassifier.load(resolveModelDir(shippedModelFamily()));

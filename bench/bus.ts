@@ -1,7 +1,7 @@
 /**
  * bench:bus — the 640x480 clip with faces (see bench-clip.ts) replayed, every frame detected and
  * classified: on the embedded pipeline (one process, RxJS), then on Redis with worker processes:
- * 1 detector + 1 classifier, then 2 of each (plus one broadcaster). Also the cost of moving one
+ * 1 detector + 1 classifier, then 2 of each (plus one sinks worker). Also the cost of moving one
  * frame's pixels through Redis (SET with TTL + GET + DEL of 921,600 bytes). Prints frames/s and the
  * ratios (Redis vs embedded, 2 vs 1); last line one JSON object.
  *   npm run bench:bus [-- --clip file.mp4 --redis redis://127.0.0.1:6379]
@@ -38,10 +38,10 @@ function startWorker(stages: string[], prefix: string, extra: string[] = []): { 
   return { child, ready, out };
 }
 
-/** One Redis configuration: workers up, then a capture worker replays the clip; fps from the broadcaster's summary. */
+/** One Redis configuration: workers up, then a capture worker replays the clip; fps from the sinks' summary. */
 async function redisRun(clip: string, copies: number): Promise<{ frames: number; fps: number; wallSeconds: number }> {
   const prefix = `es-bench-${process.pid}-${copies}`;
-  const workers = [startWorker(['broadcaster'], prefix)];
+  const workers = [startWorker(['sinks'], prefix)];
   for (let i = 0; i < copies; i++) workers.push(startWorker(['detector'], prefix), startWorker(['classifier'], prefix));
   try {
     await Promise.all(workers.map((w) => w.ready));

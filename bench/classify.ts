@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { initBackend } from '../training/engine/backend.ts';
 import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
-import { TTA_MODES } from '../pipeline/classifiers/test-time-augmentation.ts';
+import { TTA_MODES } from '../config/schema.ts';
 import { cropFaces } from '../pipeline/classifiers/face-crops.ts';
-import { resolveModelDir, shippedModelFamily } from '../training/registry/model-registry.ts';
+import { resolveModelDir, shippedModelFamily } from '../pipeline/models/model-registry.ts';
 import { sample3WithFaces } from '../test/helpers/sample-faces.ts';
 
 const { values } = parseArgs({ options: { reps: { type: 'string' }, model: { type: 'string' } } });

@@ -1,7 +1,7 @@
 /**
  * bench:latency — a 640x480 30 fps RTSP stream with faces (the demo clip from package-shipped
  * photos, looped by ffmpeg into Debian's rtsp-server-perl) through the stack as a live camera run
- * by the gateway: capture -> detect -> classify -> broadcaster -> events topic. Measures, after a
+ * by the gateway: capture -> detect -> classify -> sinks -> events topic. Measures, after a
  * warm-up, capture-to-event latency of every frame event (p50/p95/p99) and the sustained
  * processed frame rate against the camera's input rate measured in the same run; on the embedded
  * (in-memory) bus, then on Redis. Last line: one JSON object.
@@ -17,7 +17,7 @@ import { loadStackConfig } from '../config/load.ts';
 import { detectorSchema } from '../config/schema.ts';
 import { startStack } from '../services/stack.ts';
 import type { GatewayWorker } from '../services/workers/gateway.ts';
-import { TOPICS } from '../pipeline/bus/bus-envelope.ts';
+import { TOPICS } from '../pipeline/runners/bus-envelope.ts';
 import type { WireEvent } from '../pipeline/events/wire-event.ts';
 import { createLogger } from '../pipeline/logger.ts';
 import { buildDemoClip } from '../pipeline/sources/demo-clip.ts';
@@ -61,7 +61,7 @@ async function measure(transport: 'memory' | 'redis', url: string, fullEvery = l
       cameras: [{ id: 'rtsp-cam', source: { type: 'rtsp', url, transport: 'udp' } }],
     },
   });
-  const stack = await startStack(config, ['broadcaster', 'classifier', 'detector', 'gateway'], logger);
+  const stack = await startStack(config, ['sinks', 'classifier', 'detector', 'gateway'], logger);
   const gateway = stack.workers.find((w) => w.stage === 'gateway') as GatewayWorker;
   const samples: number[] = [];
   let faces = 0;

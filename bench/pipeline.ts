@@ -15,7 +15,7 @@ import { benchSetup } from './bench-clip.ts';
 import { runPipeline } from '../pipeline/compose.ts';
 import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { cropFaces } from '../pipeline/classifiers/face-crops.ts';
-import { captureFfmpeg } from '../pipeline/stages/capture-ffmpeg.ts';
+import { captureFfmpeg } from '../pipeline/sources/capture-ffmpeg.ts';
 import { InMemoryFrameStore } from '../pipeline/frames/frame-store.ts';
 import { FlowGate } from '../pipeline/flow/flow-gate.ts';
 import type { FaceDetector } from '../pipeline/detectors/face-detector.ts';

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { EmotionStreamError } from '../pipeline/errors.ts';
+import { EmotionStreamError } from '../common/errors.ts';
 import { pipelineConfigSchema, stackConfigSchema, type PipelineConfig, type StackConfig } from './schema.ts';
 
 export interface LoadConfigOptions {

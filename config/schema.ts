@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { TTA_MODES } from '../pipeline/classifiers/test-time-augmentation.ts';
 
 /**
  * The one configuration schema. Parsed once at start-up (config/load.ts); every field has a
@@ -18,10 +17,21 @@ export const detectorSchema = z.strictObject({
   liveFullDetectEvery: z.number().int().min(1).max(300).default(10).describe('live cameras: the same, with the whole-frame search in the background so no frame waits for it (what keeps 30 fps cameras real-time; docs/cameras.md). 1 = search every frame whole'),
 });
 
+/**
+ * Test-time augmentation modes (pipeline/classifiers/test-time-augmentation.ts builds the views):
+ * none = the crop as it is, flip = averaged with its mirror, shift = mirror and 2 px shifts of both.
+ */
+export const TTA_MODES = ['none', 'flip', 'shift'] as const;
+export type TtaMode = (typeof TTA_MODES)[number];
+
+/** tfjs backends: auto = tfjs-node when installed, else wasm; cpu only on request (slow). */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
 export const classifierSchema = z.strictObject({
   modelDir: z.string().optional().describe('model directory (model.json, weights.bin, metadata.json) or a model family folder with versions; default: the shipped models/emotion'),
   maxBatchFaces: z.number().int().min(1).max(1024).default(64).describe('most faces classified in one batched predict'),
-  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto').describe('tfjs backend: tfjs-node when installed, else wasm'),
+  backend: z.enum(BACKEND_CHOICES).default('auto').describe('tfjs backend: tfjs-node when installed, else wasm'),
   tta: z.enum(TTA_MODES).default('none').describe('test-time augmentation: none; flip (each face averaged with its mirror image, 2x classification work); shift (mirror image and 2 px shifts of both, 10x). The README gives the accuracy each buys'),
 });
 

@@ -1,13 +1,13 @@
-import { defer, finalize, identity, lastValueFrom, tap, type Observable } from 'rxjs';
+import { defer, finalize, lastValueFrom, tap, type Observable } from 'rxjs';
 import type { PipelineConfig } from '../config/schema.ts';
 import { InMemoryFrameStore, type FrameStore } from './frames/frame-store.ts';
 import { FlowGate } from './flow/flow-gate.ts';
-import { captureFfmpeg, type CaptureDrop } from './stages/capture-ffmpeg.ts';
+import { captureFfmpeg, type CaptureDrop } from './sources/capture-ffmpeg.ts';
 import { superviseCapture } from './sources/supervise-capture.ts';
 import type { CameraStateChange } from './cameras/camera-types.ts';
-import { detectFaces } from './stages/detect-faces.ts';
-import { classifyEmotion } from './stages/classify-emotion.ts';
-import { annotate } from './stages/annotate.ts';
+import { wantedStages, type StageServices } from './stage-registry.ts';
+import { observeStage } from './observe/observe-stage.ts';
+import { WorkerMetrics } from './observe/worker-metrics.ts';
 import { emitEvents, type EmitEventsStats } from './stages/emit-events.ts';
 import { writeVideo, type VideoSink } from './stages/write-video.ts';
 import { releaseFrames } from './stages/release-frames.ts';
@@ -15,7 +15,7 @@ import { AnnotatedVideoWriter } from './sinks/annotated-video-writer.ts';
 import type { EventSink } from './events/event-sink.ts';
 import type { FaceDetector } from './detectors/face-detector.ts';
 import type { EmotionClassifier } from './classifiers/emotion-classifier.ts';
-import type { VideoSource } from './sources/video-source.ts';
+import { toVideoSource } from './sources/to-video-source.ts';
 import type { ClassificationsMsg, PipelineMsg, StreamEndMsg, StreamStartMsg } from './messages.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { RunStats, type RunSummary } from './run-stats.ts';
@@ -34,6 +34,11 @@ export interface PipelineDeps {
   onCameraState?: (change: CameraStateChange) => void;
   /** Where frame pixels wait between stages (default: a new in-memory store for this run). */
   frameStore?: FrameStore;
+  /**
+   * Stage metrics (frames in/out, latency, faults per stage), labelled as the bus workers label
+   * theirs (detector, classifier, annotator); default: a registry of this run's own.
+   */
+  metrics?: WorkerMetrics;
 }
 
 export interface PipelineRun {
@@ -44,11 +49,14 @@ export interface PipelineRun {
   /** The run's frame store and flow gate, for monitoring: both are empty once `done` resolves. */
   readonly frameStore: FrameStore;
   readonly gate: FlowGate;
+  /** Every stage's metrics for this run (serve them with startMetricsServer). */
+  readonly metrics: WorkerMetrics;
 }
 
 /**
- * The embedded pipeline: capture -> detect-faces -> classify-emotion -> annotate -> emit-events
- * -> write-video -> release-frames, one RxJS chain in one process. Frames are held once in an
+ * The embedded pipeline: capture -> the registry's frame stages (detect-faces -> classify-emotion
+ * -> annotate, each observed for metrics) -> emit-events -> write-video -> release-frames, one
+ * RxJS chain in one process. Frames are held once in an
  * in-memory frame store; a flow gate of `maxInFlight` credits bounds memory and gives replay
  * its no-drop backpressure (capture waits) and live sources their drop-oldest policy.
  */
@@ -69,11 +77,17 @@ export function runPipeline(config: PipelineConfig, deps: PipelineDeps): Pipelin
   const capture = source.type === 'rtsp'
     ? superviseCapture({ ...captureOptions, reconnect: config.reconnect, onState: deps.onCameraState })
     : captureFfmpeg(captureOptions);
-  const graph: Observable<PipelineMsg> = capture.pipe(
-    detectFaces({ detector: deps.detector, frameStore, concurrency: config.detector.concurrency, logger }),
-    classifyEmotion({ classifier: deps.classifier, frameStore, maxBatchFaces: config.classifier.maxBatchFaces, logger }),
-    // Drawing only matters when someone will see the frames.
-    config.output.annotatedVideo ? annotate({ frameStore, logger }) : identity,
+  const metrics = deps.metrics ?? new WorkerMetrics({ service: 'pipeline', defaultMetrics: false, logger });
+  const services: StageServices = {
+    frameStore, logger, detector: deps.detector, classifier: deps.classifier,
+    concurrency: config.detector.concurrency, maxBatchFaces: config.classifier.maxBatchFaces,
+  };
+  // The registry's frame stages in flow order; annotation only when someone will see the frames.
+  const analysed = wantedStages({ annotate: Boolean(config.output.annotatedVideo) }).reduce<Observable<PipelineMsg>>(
+    (stream, stage) => stream.pipe(observeStage(stage.worker, stage.operator(services), metrics, { faultStage: stage.name })),
+    capture,
+  );
+  const graph: Observable<PipelineMsg> = analysed.pipe(
     emitEvents({ sinks: deps.sinks, logger, stats: eventStats }),
     writeVideo({
       frameStore, logger,
@@ -86,7 +100,7 @@ export function runPipeline(config: PipelineConfig, deps: PipelineDeps): Pipelin
   );
   const done = lastValueFrom(defer(() => graph).pipe(finalize(() => logger.debug('pipeline finished'))), { defaultValue: undefined })
     .then(() => stats.summary(eventStats));
-  return { done, stop: () => stop.abort(), frameStore, gate };
+  return { done, stop: () => stop.abort(), frameStore, gate, metrics };
 }
 
 function observe(msg: PipelineMsg, stats: RunStats, deps: PipelineDeps): void {
@@ -99,13 +113,4 @@ function observe(msg: PipelineMsg, stats: RunStats, deps: PipelineDeps): void {
 async function openVideo(path: string | undefined, start: StreamStartMsg, logger: Logger): Promise<VideoSink | null> {
   if (!path) return null;
   return AnnotatedVideoWriter.open({ outPath: path, width: start.width, height: start.height, fps: start.fps, logger });
-}
-
-/** The config's source as capture takes it. */
-export function toVideoSource(source: PipelineConfig['source']): VideoSource {
-  switch (source.type) {
-    case 'file': return { type: 'file', path: source.path };
-    case 'webcam': return { type: 'webcam', device: source.device, width: source.width, height: source.height, fps: source.fps };
-    case 'rtsp': return { type: 'rtsp', url: source.url, transport: source.transport };
-  }
 }

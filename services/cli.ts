@@ -1,4 +1,4 @@
-import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../pipeline/errors.ts';
+import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../common/errors.ts';
 
 /**
  * `emotion-stream <command>`: the one entry point users run. Each command lives in its own

@@ -1,21 +1,19 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PipelineConfig } from '../config/schema.ts';
-import { EmotionStreamError } from '../pipeline/errors.ts';
+import { EmotionStreamError } from '../common/errors.ts';
 import type { Logger } from '../pipeline/logger.ts';
 import { runPipeline, type PipelineDeps } from '../pipeline/compose.ts';
 import type { RunSummary } from '../pipeline/run-stats.ts';
 import { probeVideo, type VideoInfo } from '../pipeline/sources/probe-video.ts';
 import { loadFaceDetector } from '../pipeline/detectors/load-face-detector.ts';
-import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
+import { loadEmotionClassifier } from '../pipeline/classifiers/load-emotion-classifier.ts';
 import { JsonlWriter } from '../pipeline/sinks/jsonl-writer.ts';
 import { WebSocketBroadcaster } from '../pipeline/sinks/websocket-broadcaster.ts';
 import type { EventSink } from '../pipeline/events/event-sink.ts';
 import type { FaceDetector } from '../pipeline/detectors/face-detector.ts';
 import type { EmotionClassifier } from '../pipeline/classifiers/emotion-classifier.ts';
-import { initBackend } from '../training/engine/backend.ts';
-import { resolveModelDir, shippedModelFamily } from '../training/registry/model-registry.ts';
-import type { VideoSource } from '../pipeline/sources/video-source.ts';
+import { toVideoSource } from '../pipeline/sources/to-video-source.ts';
 import { cameraStateEvent } from '../pipeline/events/wire-event.ts';
 
 export interface ServiceHooks {
@@ -35,13 +33,13 @@ export interface ServiceHooks {
 export async function runPipelineService(config: PipelineConfig, hooks: ServiceHooks): Promise<RunSummary> {
   const { logger } = hooks;
   // An RTSP stream may come up later (capture reconnects), so only files and webcams are probed here.
-  const video = config.source.type !== 'rtsp' ? await probeVideo(config.source as VideoSource) : null;
+  const video = config.source.type !== 'rtsp' ? await probeVideo(toVideoSource(config.source)) : null;
   checkOutputDir(config.output.annotatedVideo);
   const opened: Opened = { sinks: [] };
   try {
     const wsPort = await openEventSinks(config, logger, opened);
-    const backend = await initBackend(config.classifier.backend);
-    const classifier = (opened.classifier = await TfjsEmotionClassifier.load(resolveModelDir(config.classifier.modelDir ?? shippedModelFamily()), { tta: config.classifier.tta }));
+    const { classifier, backend } = await loadEmotionClassifier(config.classifier);
+    opened.classifier = classifier;
     const detector = (opened.detector = await loadFaceDetector(config.detector, logger));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });

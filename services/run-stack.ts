@@ -1,5 +1,5 @@
 import type { StackConfig } from '../config/schema.ts';
-import { errorMessage } from '../pipeline/errors.ts';
+import { errorMessage } from '../common/errors.ts';
 import type { Logger } from '../pipeline/logger.ts';
 import { startStack, type BusRunSummary, type StageName } from './stack.ts';
 

@@ -1,39 +1,52 @@
 import type { StackConfig } from '../config/schema.ts';
-import { connectBus, redactUrl } from '../pipeline/bus/connect-bus.ts';
+import { connectBus } from '../pipeline/bus/connect-bus.ts';
+import { redactUrl } from '../common/redact-url.ts';
 import type { Bus } from '../pipeline/bus/transport.ts';
-import type { BusRunSummary } from '../pipeline/bus/capture-publisher.ts';
-import { errorMessage } from '../pipeline/errors.ts';
+import type { BusRunSummary } from '../pipeline/runners/capture-publisher.ts';
+import { errorMessage } from '../common/errors.ts';
 import type { Logger } from '../pipeline/logger.ts';
+import { FRAME_STAGES } from '../pipeline/stage-registry.ts';
 import { WorkerMetrics } from '../pipeline/observe/worker-metrics.ts';
 import { startMetricsServer, type MetricsServer } from '../pipeline/observe/metrics-server.ts';
 import type { RunningWorker, WorkerContext } from './workers/worker-context.ts';
 import { checkCaptureSource, startCapture, type CaptureWorker } from './workers/capture.ts';
-import { startDetector } from './workers/detector.ts';
-import { startClassifier } from './workers/classifier.ts';
-import { startAnnotator } from './workers/annotator.ts';
-import { startBroadcaster } from './workers/broadcaster.ts';
+import { startFrameStageWorker } from './workers/frame-stage-worker.ts';
+import { startSinks } from './workers/sinks.ts';
 import { startGateway } from './workers/gateway.ts';
 import { startTrainer } from './workers/trainer.ts';
 
+type StartWorker = (ctx: WorkerContext) => Promise<RunningWorker>;
+type FrameStageWorker = (typeof FRAME_STAGES)[number]['worker'];
+
+/** A worker per frame stage of the registry (the embedded pipeline builds from it too), last stage first. */
+function frameStageWorkers(): Record<FrameStageWorker, StartWorker> {
+  const workers = [...FRAME_STAGES].reverse().map((stage) => [stage.worker, (ctx: WorkerContext) => startFrameStageWorker(stage, ctx)]);
+  return Object.fromEntries(workers) as Record<FrameStageWorker, StartWorker>;
+}
+
 /**
- * Stage workers by name, in start order: consumers first, then the producers (the gateway runs
- * cameras, capture a source), so no frame waits on a missing stage; they stop in reverse order.
+ * Stage workers by name, in start order: consumers first (the sinks, then the frame stages from
+ * the last to the first), then the producers (the gateway runs cameras, capture a source), so no
+ * frame waits on a missing stage; they stop in reverse order.
  */
 export const STAGE_WORKERS = {
-  trainer: startTrainer,
-  broadcaster: startBroadcaster,
-  annotator: startAnnotator,
-  classifier: startClassifier,
-  detector: startDetector,
-  gateway: startGateway,
-  capture: startCapture,
-} as const satisfies Record<string, (ctx: WorkerContext) => Promise<RunningWorker>>;
+  trainer: startTrainer as StartWorker,
+  sinks: startSinks as StartWorker,
+  ...frameStageWorkers(),
+  gateway: startGateway as StartWorker,
+  capture: startCapture as StartWorker,
+};
 
 export type StageName = keyof typeof STAGE_WORKERS;
 export const STAGE_NAMES = Object.keys(STAGE_WORKERS) as StageName[];
 
-export function isStageName(name: string): name is StageName {
-  return Object.hasOwn(STAGE_WORKERS, name);
+/** Old worker names still accepted: `broadcaster` runs the sinks. */
+export const STAGE_ALIASES: Readonly<Record<string, StageName>> = { broadcaster: 'sinks' };
+
+/** A stage's name as the stack knows it (aliases resolved), or undefined for an unknown name. */
+export function resolveStageName(name: string): StageName | undefined {
+  if (Object.hasOwn(STAGE_WORKERS, name)) return name as StageName;
+  return Object.hasOwn(STAGE_ALIASES, name) ? STAGE_ALIASES[name] : undefined;
 }
 
 export interface RunningStack {

@@ -1,8 +1,8 @@
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmotionStreamError } from '../pipeline/errors.ts';
-import type { EpochRecord } from './evaluation-result.ts';
+import { EmotionStreamError } from '../common/errors.ts';
+import type { EpochRecord } from '../pipeline/models/evaluation-result.ts';
 
 type OptimizerState = { name: string; shape: number[]; data: Float32Array }[];
 

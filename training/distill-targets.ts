@@ -1,10 +1,10 @@
 import type { FaceDataset } from './datasets/face-dataset.ts';
-import type { TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts';
+import type { TtaMode } from '../config/schema.ts';
 import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
-import { resolveModelDir } from './registry/model-registry.ts';
+import { resolveModelDir } from '../pipeline/models/model-registry.ts';
 import { predictDataset } from './predict-dataset.ts';
 import { argmaxRows } from './metrics/argmax-rows.ts';
-import { EmotionStreamError } from '../pipeline/errors.ts';
+import { EmotionStreamError } from '../common/errors.ts';
 
 /**
  * Knowledge distillation: train towards a teacher model's class probabilities as well as the

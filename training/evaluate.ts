@@ -1,13 +1,14 @@
 import type { Logger } from '../pipeline/logger.ts';
 import { silentLogger } from '../pipeline/logger.ts';
-import { initBackend, type BackendChoice } from './engine/backend.ts';
+import { initBackend } from './engine/backend.ts';
+import type { BackendChoice } from '../config/schema.ts';
 import { loadDataset } from './datasets/load-dataset.ts';
-import { resolveModelDir } from './registry/model-registry.ts';
+import { resolveModelDir } from '../pipeline/models/model-registry.ts';
 import { TfjsEmotionClassifier } from '../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { scoreDataset } from './predict-dataset.ts';
 import { formatMetricsTable } from './metrics/format-metrics-table.ts';
-import type { EvaluationMetrics } from './evaluation-result.ts';
-import type { TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts';
+import type { EvaluationMetrics } from '../pipeline/models/evaluation-result.ts';
+import type { TtaMode } from '../config/schema.ts';
 
 export interface EvaluateOptions {
   modelDir: string;

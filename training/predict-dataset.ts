@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FaceDataset } from './datasets/face-dataset.ts';
-import type { EvaluationMetrics } from './evaluation-result.ts';
+import type { EvaluationMetrics } from '../pipeline/models/evaluation-result.ts';
 import { computeMetrics } from './metrics/classification-metrics.ts';
 import { argmaxRows } from './metrics/argmax-rows.ts';
-import { predictWithTta, ttaViewCount, type TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts';
+import { predictWithTta, ttaViewCount } from '../pipeline/classifiers/test-time-augmentation.ts';
+import type { TtaMode } from '../config/schema.ts';
 
 /**
  * Class probabilities for every image of a dataset (count * classes), in batches, with the

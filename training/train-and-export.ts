@@ -8,13 +8,13 @@ import { loadDataset } from './datasets/load-dataset.ts';
 import { privateTest, publicTest } from './datasets/split-filter.ts';
 import type { FaceDataset } from './datasets/face-dataset.ts';
 import { scoreDataset } from './predict-dataset.ts';
-import { saveModelDir } from './registry/model-files.ts';
+import { saveModelDir } from '../pipeline/models/model-files.ts';
 import { writeTrainingReport } from './report/training-report.ts';
 import { augmentationParams } from './engine/batch-builder.ts';
-import { PREPROCESSING, type ModelMetadata } from './model-metadata.ts';
-import type { EvaluationMetrics } from './evaluation-result.ts';
-import { resolveModelDir } from './registry/model-registry.ts';
-import type { TtaMode } from '../pipeline/classifiers/test-time-augmentation.ts';
+import { PREPROCESSING, type ModelMetadata } from '../pipeline/models/model-metadata.ts';
+import type { EvaluationMetrics } from '../pipeline/models/evaluation-result.ts';
+import { resolveModelDir } from '../pipeline/models/model-registry.ts';
+import type { TtaMode } from '../config/schema.ts';
 
 export interface EvaluationSet {
   name: string;

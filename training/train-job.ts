@@ -1,10 +1,10 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { EmotionStreamError } from '../pipeline/errors.ts';
+import { EmotionStreamError } from '../common/errors.ts';
 import { formatIssues } from '../config/load.ts';
 import { ARCHITECTURES } from './architectures/architecture.ts';
 import { AUGMENTATION_PRESETS } from './engine/batch-builder.ts';
-import { TTA_MODES } from '../pipeline/classifiers/test-time-augmentation.ts';
+import { TTA_MODES } from '../config/schema.ts';
 import { defaultTrainOptions, type TrainOptions } from './train-options.ts';
 
 /** A retraining request as queued on the bus (`emotion-stream train --queue`); paths as the trainer sees them. */

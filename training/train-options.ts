@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { BackendChoice } from './engine/backend.ts';
+import type { BackendChoice } from '../config/schema.ts';
 import type { AugmentationPreset } from './engine/batch-builder.ts';
 
 import type { DistillOptions } from './distill-targets.ts';

@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../pipeline/logger.ts';
 import { silentLogger } from '../pipeline/logger.ts';
-import { EmotionStreamError } from '../pipeline/errors.ts';
+import { EmotionStreamError } from '../common/errors.ts';
 import { initBackend } from './engine/backend.ts';
 import { DataParallelTrainer } from './engine/data-parallel.ts';
 import { learningRateAt } from './engine/lr-schedule.ts';
@@ -13,15 +11,13 @@ import { augmentationParams } from './engine/batch-builder.ts';
 import { WeightAverage } from './engine/weight-average.ts';
 import { recalibrateBatchNorm } from './engine/recalibrate-batch-norm.ts';
 import { buildArchitecture } from './architectures/architecture.ts';
-import { loadDataset } from './datasets/load-dataset.ts';
-import { filterDataset, publicTest } from './datasets/split-filter.ts';
+import { loadTrainData } from './load-train-data.ts';
 import type { FaceDataset } from './datasets/face-dataset.ts';
 import { classWeightsFor } from './class-weights.ts';
-import { distillTargets } from './distill-targets.ts';
 import { crossEntropy, scoreDataset } from './predict-dataset.ts';
 import { bestModelDir, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
-import { loadModelDir, saveModelDir } from './registry/model-files.ts';
-import type { EpochRecord } from './evaluation-result.ts';
+import { loadModelDir, saveModelDir } from '../pipeline/models/model-files.ts';
+import type { EpochRecord } from '../pipeline/models/evaluation-result.ts';
 import type { TrainOptions } from './train-options.ts';
 
 export interface TrainProgress {
@@ -59,7 +55,7 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const opts = ckpt ? { ...(ckpt.state.options as unknown as TrainOptions), epochs: options.epochs, runDir: options.runDir } : options;
   await mkdir(opts.runDir, { recursive: true });
   logger.info({ runDir: opts.runDir, backend, arch: opts.arch, resumedAtEpoch: ckpt?.state.epochsDone }, ckpt ? 'resuming training' : 'starting training');
-  const { trainSet, valSet } = await loadData(opts, logger);
+  const { trainSet, valSet } = await loadTrainData(opts, logger);
   const model = buildArchitecture(opts.arch, { inputSize: trainSet.size, classes: trainSet.classes.length });
   const trainer = await DataParallelTrainer.start({
     workers: opts.workers, arch: opts.arch, inputSize: trainSet.size, classes: trainSet.classes.length,
@@ -171,38 +167,6 @@ async function runEpoch(ctx: RunContext, epoch: number, hooks: TrainHooks): Prom
 function validate(model: tf.LayersModel, ds: FaceDataset): { loss: number; accuracy: number } {
   const { probs, metrics } = scoreDataset(model, ds);
   return { loss: crossEntropy(probs, ds), accuracy: metrics.accuracy };
-}
-
-async function loadData(opts: TrainOptions, logger: Logger): Promise<{ trainSet: FaceDataset; valSet: FaceDataset }> {
-  const full = await loadDataset(opts.data, { target: opts.target, logger });
-  const labelled = opts.limit ? subsample(full, opts.limit) : full;
-  let trainSet = labelled;
-  if (opts.distill) {
-    const started = performance.now();
-    const d = await distillTargets(labelled, opts.distill);
-    trainSet = d.dataset;
-    logger.info({ teacher: d.teacher, tta: opts.distill.tta, weight: opts.distill.weight, agreement: d.agreement, seconds: (performance.now() - started) / 1000 }, 'distillation targets ready');
-  }
-  const valPath = opts.valData ?? defaultValPath(opts.data);
-  if (!valPath) throw new EmotionStreamError('ERR_USAGE', `no validation data: pass --val (no test folder next to ${opts.data})`);
-  const valFull = await loadDataset(valPath, { target: opts.target, logger });
-  const pub = publicTest(valFull);
-  const valSet = !opts.valData && pub.count > 0 ? pub : valFull;
-  logger.info({ train: trainSet.count, val: valSet.count, valPath, skipped: trainSet.skipped.length }, 'datasets loaded');
-  return { trainSet, valSet };
-}
-
-/** The Kaggle layout keeps train/ and test/ side by side: validate on test/'s PublicTest half. */
-function defaultValPath(data: string): string | undefined {
-  const candidate = join(dirname(resolve(data)), 'test');
-  return existsSync(candidate) && resolve(candidate) !== resolve(data) ? candidate : undefined;
-}
-
-/** n images spread over the whole (class-sorted) dataset, so every class is represented. */
-function subsample(ds: FaceDataset, n: number): FaceDataset {
-  const step = ds.count / Math.min(n, ds.count);
-  const picks = new Set(Array.from({ length: Math.min(n, ds.count) }, (_, i) => Math.floor(i * step)));
-  return filterDataset(ds, (_, i) => picks.has(i), `${ds.name} (first ${picks.size})`);
 }
 
 /** setWeights from flat arrays; tidy frees the temporary tensors (the variables keep their own copy). */

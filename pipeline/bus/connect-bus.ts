@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { Logger } from '../logger.ts';
 import { InMemoryBus } from './in-memory-bus.ts';
 import type { Bus } from './transport.ts';
@@ -30,17 +30,4 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
     url: options.redisUrl, prefix: options.prefix, logger: options.logger,
     ...(lock ? { lockDurationMs: lock, stalledIntervalMs: Math.max(500, Math.round(lock / 2)) } : {}),
   });
-}
-
-/** The url with its password replaced by `***`, for logs and error messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    // Not a URL: still never print what looks like user:password@.
-    return url.replace(/\/\/([^/@:]*):[^@]*@/, '//$1:***@');
-  }
 }

@@ -1,6 +1,6 @@
-import { EmotionStreamError, errorMessage } from '../errors.ts';
+import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import { PoisonMessageError } from './transport.ts';
+import { isPoisonMessage } from './transport.ts';
 import type { Bus, BusJob, ConsumeOptions, Consumer, Counters, SharedFrameStore, Topic, WorkQueue } from './transport.ts';
 
 export interface InMemoryBusOptions {
@@ -21,11 +21,6 @@ interface Entry<T> {
 
 /** How often expired frames are swept (they are also dropped lazily on `get`). */
 const FRAME_SWEEP_MS = 1000;
-
-/** A handler's `PoisonMessageError` (by name too, in case a second copy of the module threw it). */
-export function isPoisonMessage(err: unknown): boolean {
-  return err instanceof PoisonMessageError || (err instanceof Error && err.name === 'PoisonMessageError');
-}
 
 class MemoryConsumer<T> implements Consumer {
   active = 0;

@@ -1,10 +1,9 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { EmotionStreamError, errorMessage } from '../errors.ts';
+import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import { redactUrl } from './connect-bus.ts';
-import { isPoisonMessage } from './in-memory-bus.ts';
-import type { Bus, BusJob, ConsumeOptions, Consumer, Counters, SharedFrameStore, Topic, WorkQueue } from './transport.ts';
+import { redactUrl } from '../../common/redact-url.ts';
+import { isPoisonMessage, type Bus, type BusJob, type ConsumeOptions, type Consumer, type Counters, type SharedFrameStore, type Topic, type WorkQueue } from './transport.ts';
 
 export interface RedisBusOptions {
   /** redis://[user:pass@]host:port[/db] or rediss:// (TLS). */

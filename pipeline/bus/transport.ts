@@ -90,3 +90,8 @@ export class PoisonMessageError extends Error {
     this.name = 'PoisonMessageError';
   }
 }
+
+/** A handler's `PoisonMessageError` (by name too, in case a second copy of the module threw it). */
+export function isPoisonMessage(err: unknown): boolean {
+  return err instanceof PoisonMessageError || (err instanceof Error && err.name === 'PoisonMessageError');
+}

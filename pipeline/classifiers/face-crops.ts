@@ -1,5 +1,5 @@
 import cv, { type Mat } from '../opencv.ts';
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { BoxPx } from '../messages.ts';
 import { bgrMat, type BgrFrame } from '../frames/bgr-image.ts';
 

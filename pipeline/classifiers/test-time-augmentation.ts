@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { TtaMode } from '../../config/schema.ts';
 
 /**
  * Test-time augmentation: a face is classified in several views and the class probabilities
@@ -8,8 +9,6 @@ import * as tf from '@tensorflow/tfjs';
  * - shift: the crop and its mirror, each also moved SHIFT_PX pixels left, right, up and down
  *   with the edge pixels repeated (the training augmentation's fill 'nearest'): 10x the work.
  */
-export const TTA_MODES = ['none', 'flip', 'shift'] as const;
-export type TtaMode = (typeof TTA_MODES)[number];
 
 /** 2 px of a 48 px crop: well inside the training augmentation's shifts (10-20%). */
 export const SHIFT_PX = 2;

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMOTIONS, type EmotionScores } from '../messages.ts';
-import { EmotionStreamError } from '../errors.ts';
-import { loadModelDir } from '../../training/registry/model-files.ts';
-import type { ModelMetadata } from '../../training/model-metadata.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
+import { loadModelDir } from '../models/model-files.ts';
+import type { ModelMetadata } from '../models/model-metadata.ts';
 import type { EmotionClassifier } from './emotion-classifier.ts';
-import { predictWithTta, type TtaMode } from './test-time-augmentation.ts';
+import { predictWithTta } from './test-time-augmentation.ts';
+import type { TtaMode } from '../../config/schema.ts';
 
 /**
  * A tfjs layers model directory (model.json, weights.bin, metadata.json) as an

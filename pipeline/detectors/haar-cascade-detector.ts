@@ -1,6 +1,6 @@
 import cv, { type Mat, type Rect } from '../opencv.ts';
 import type { CascadeClassifier } from '@u4/opencv4nodejs';
-import { EmotionStreamError, errorMessage } from '../errors.ts';
+import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
 import type { BoxPx } from '../messages.ts';
 import { bgrMat, type BgrFrame } from '../frames/bgr-image.ts';
 import type { RegionFaceDetector } from './face-detector.ts';

@@ -1,5 +1,5 @@
 import type { DetectorConfig } from '../../config/schema.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { FaceDetector } from './face-detector.ts';
 import { loadHaarCascadeDetector } from './haar-cascade-detector.ts';

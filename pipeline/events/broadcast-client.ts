@@ -1,5 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
-import { isEmotionStreamError } from '../errors.ts';
+import { isEmotionStreamError } from '../../common/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CameraFilter } from './camera-filter.ts';
 import { parseClientRequest } from './client-request.ts';

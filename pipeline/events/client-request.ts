@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 /**
  * What a WebSocket client may send: choose cameras. `cameras: ["*"]` means every camera.

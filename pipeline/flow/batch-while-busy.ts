@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 /**
  * Collects the values that arrive while the JS thread is busy and hands them downstream as one

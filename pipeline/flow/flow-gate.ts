@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 interface Waiter {
   resolve: () => void;

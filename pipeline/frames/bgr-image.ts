@@ -1,5 +1,5 @@
 import cv, { type Mat } from '../opencv.ts';
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 /** One decoded frame: packed BGR24 pixels, row-major, no padding (`pixels.length === width * height * 3`). */
 export interface BgrFrame {

@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 /**
  * Where frame pixels live while their messages move through the stages. Messages carry only

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EmotionStreamError, errorMessage } from '../errors.ts';
+import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 

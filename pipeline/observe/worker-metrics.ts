@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 
 /** Metric names, exported so dashboards, alerts and tests spell them once. */

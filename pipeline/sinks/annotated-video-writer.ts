@@ -3,7 +3,7 @@ import { rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { FfmpegCommand } from 'fluent-ffmpeg';
-import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../errors.ts';
+import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { ffmpegBinary } from '../sources/ffmpeg-binary.ts';
 import { ffmpegReason } from '../sources/ffmpeg-reason.ts';

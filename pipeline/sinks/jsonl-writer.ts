@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { EmotionStreamError, errorMessage } from '../errors.ts';
+import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import type { WireEvent } from '../events/wire-event.ts';
 import { silentLogger, type Logger } from '../logger.ts';

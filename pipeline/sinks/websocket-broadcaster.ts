@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { BroadcastClient, type BroadcasterCounters } from '../events/broadcast-client.ts';
 import { CameraFilter } from '../events/camera-filter.ts';
 import type { EventSink } from '../events/event-sink.ts';

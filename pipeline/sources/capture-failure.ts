@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { errorMessage, isEmotionStreamError } from '../errors.ts';
+import { errorMessage, isEmotionStreamError } from '../../common/errors.ts';
 import type { VideoSource } from './video-source.ts';
 import { webcamDevice } from './webcam-device.ts';
 

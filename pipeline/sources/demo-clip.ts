@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { faceApiSamplePhoto } from './face-api-sample-photo.ts';
 import { ffmpegBinary } from './ffmpeg-binary.ts';
 import { ffmpegReason } from './ffmpeg-reason.ts';

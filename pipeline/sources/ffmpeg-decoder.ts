@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { FfmpegCommand } from 'fluent-ffmpeg';
-import { EmotionStreamError, isEmotionStreamError, errorMessage } from '../errors.ts';
+import { EmotionStreamError, isEmotionStreamError, errorMessage } from '../../common/errors.ts';
 import { decodeCommand } from './decode-args.ts';
 import { describeSource } from './describe-source.ts';
 import { parseFfmpegLogLine } from './ffmpeg-log-line.ts';

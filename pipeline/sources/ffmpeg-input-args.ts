@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { RtspVideoSource, VideoSource, WebcamVideoSource } from './video-source.ts';
 import { webcamDevice } from './webcam-device.ts';
 

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { EmotionStreamError, errorMessage, isEmotionStreamError, type ErrorCode } from '../errors.ts';
+import { EmotionStreamError, errorMessage, isEmotionStreamError, type ErrorCode } from '../../common/errors.ts';
 import { describeSource } from './describe-source.ts';
 import { ffmpegBinary } from './ffmpeg-binary.ts';
 import { ffprobeFile, type ProbedFile } from './ffprobe-file.ts';

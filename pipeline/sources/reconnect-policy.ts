@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 export interface ReconnectPolicy {
   /** Wait before the first reconnect (attempt 1), ms. */

@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 /**
  * Turns the error a child process emits when it cannot start (ENOENT, EACCES) into

@@ -2,7 +2,7 @@ import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { CameraState, CameraStateChange } from '../cameras/camera-types.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { PipelineMsg, StreamEndMsg } from '../messages.ts';
-import { captureFfmpeg, type CaptureOptions } from '../stages/capture-ffmpeg.ts';
+import { captureFfmpeg, type CaptureOptions } from './capture-ffmpeg.ts';
 import { captureFailure, isRetryableOpenError, type CaptureFailure } from './capture-failure.ts';
 import { describeSource } from './describe-source.ts';
 import { backoffDelay, FIRST_FRAME_GRACE_MS, resolvePolicy, STABLE_SESSION_MS, type ReconnectPolicy } from './reconnect-policy.ts';

@@ -1,10 +1,10 @@
 import { map } from 'rxjs';
 import cv, { type Mat } from '../opencv.ts';
-import { errorMessage, isEmotionStreamError } from '../errors.ts';
+import { stageFault } from '../stage-fault.ts';
 import { bgrMat, type BgrFrame } from '../frames/bgr-image.ts';
 import type { FrameStore } from '../frames/frame-store.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import type { ClassificationsMsg, ClassifiedFace, Emotion, PipelineMsg, StageFault } from '../messages.ts';
+import type { ClassificationsMsg, ClassifiedFace, Emotion, PipelineMsg } from '../messages.ts';
 import type { Stage } from '../stage.ts';
 
 export interface AnnotateDeps {
@@ -52,11 +52,7 @@ function annotateFrame(msg: ClassificationsMsg, deps: AnnotateDeps, logger: Logg
     }
     return { ...msg, annotated: true, timings: { ...msg.timings, annotate: performance.now() - started } };
   } catch (err) {
-    const fault: StageFault = {
-      stage: STAGE,
-      code: isEmotionStreamError(err) ? err.code : 'ERR_ANNOTATE',
-      message: errorMessage(err),
-    };
+    const fault = stageFault(STAGE, err, 'ERR_ANNOTATE');
     logger.warn({ camera: meta.cameraId, frame: meta.seq, code: fault.code, err }, 'annotation fault');
     return { ...msg, timings: { ...msg.timings, annotate: performance.now() - started }, fault };
   }

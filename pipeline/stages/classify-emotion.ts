@@ -1,10 +1,12 @@
-import { mergeMap, from, type OperatorFunction } from 'rxjs';
+import { mergeMap, from } from 'rxjs';
 import { EMOTIONS, type ClassificationsMsg, type ClassifiedFace, type DetectionsMsg, type EmotionScores, type PipelineMsg } from '../messages.ts';
 import type { FrameStore } from '../frames/frame-store.ts';
 import type { EmotionClassifier } from '../classifiers/emotion-classifier.ts';
 import { cropFaces } from '../classifiers/face-crops.ts';
 import { batchWhileBusy } from '../flow/batch-while-busy.ts';
-import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
+import { stageFault } from '../stage-fault.ts';
+import type { Stage } from '../stage.ts';
 import type { Logger } from '../logger.ts';
 
 export interface ClassifyEmotionDeps {
@@ -20,13 +22,13 @@ export interface ClassifyEmotionDeps {
  * queued up while the thread was busy go through ONE batched predict. A frame whose crops
  * fail gets a fault and no faces; the stream continues.
  */
-export function classifyEmotion(deps: ClassifyEmotionDeps): OperatorFunction<PipelineMsg, PipelineMsg> {
+export const classifyEmotion: Stage<ClassifyEmotionDeps> = (deps) => {
   const maxFaces = deps.maxBatchFaces ?? 64;
   return (source) => source.pipe(
     batchWhileBusy<PipelineMsg>(maxFaces),
     mergeMap((batch) => from(classifyBatch(batch, deps, maxFaces))),
   );
-}
+};
 
 function classifyBatch(batch: PipelineMsg[], deps: ClassifyEmotionDeps, maxFaces: number): PipelineMsg[] {
   const size = deps.classifier.inputSize;
@@ -72,7 +74,7 @@ function predictAll(crops: (Float32Array | undefined)[], size: number, deps: Cla
       throw new EmotionStreamError('ERR_CLASSIFY', `classifier ${deps.classifier.version} returned ${scores.length} score vectors for ${total} faces`);
     }
   } catch (err) {
-    deps.logger?.warn({ err: errorMessage(err), faces: total }, 'classification failed for a batch');
+    deps.logger?.warn({ err, faces: total }, 'classification failed for a batch');
     return crops.map(() => err as Error);
   }
   deps.logger?.debug({ faces: total, frames: crops.length }, 'classified batch');
@@ -98,6 +100,8 @@ function toClassifications(msg: DetectionsMsg, scores: EmotionScores[] | Error, 
   return { ...base, faces };
 }
 
+const STAGE = 'classify-emotion';
+
 function fault(err: unknown): NonNullable<ClassificationsMsg['fault']> {
-  return { stage: 'classify-emotion', code: isEmotionStreamError(err) ? err.code : 'ERR_CLASSIFY', message: errorMessage(err) };
+  return stageFault(STAGE, err, 'ERR_CLASSIFY');
 }

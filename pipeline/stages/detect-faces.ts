@@ -1,9 +1,9 @@
 import { concatMap, defer, from, map, mergeMap, type OperatorFunction } from 'rxjs';
-import { errorMessage, isEmotionStreamError } from '../errors.ts';
+import { stageFault } from '../stage-fault.ts';
 import type { FrameStore } from '../frames/frame-store.ts';
 import type { FaceDetector } from '../detectors/face-detector.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import type { DetectionsMsg, FrameMsg, PipelineMsg, StageFault } from '../messages.ts';
+import type { DetectionsMsg, FrameMsg, PipelineMsg } from '../messages.ts';
 import type { Stage } from '../stage.ts';
 
 export interface DetectFacesDeps {
@@ -43,11 +43,7 @@ async function detectFrame(msg: FrameMsg, deps: DetectFacesDeps, logger: Logger)
     const timings = { ...msg.timings, detect: performance.now() - started };
     return { ...base, faces: boxes.map((boxPx) => ({ boxPx })), timings };
   } catch (err) {
-    const fault: StageFault = {
-      stage: STAGE,
-      code: isEmotionStreamError(err) ? err.code : 'ERR_DETECT',
-      message: errorMessage(err),
-    };
+    const fault = stageFault(STAGE, err, 'ERR_DETECT');
     logger.warn({ camera: meta.cameraId, frame: meta.seq, code: fault.code, err }, 'face detection fault');
     return { ...base, faces: [], timings: { ...msg.timings, detect: performance.now() - started }, fault };
   }

@@ -1,7 +1,8 @@
-import { concat, concatMap, defer, finalize, from, ignoreElements, type OperatorFunction } from 'rxjs';
+import { concat, concatMap, defer, finalize, from, ignoreElements } from 'rxjs';
+import type { Stage } from '../stage.ts';
 import type { ClassificationsMsg, PipelineMsg, StreamStartMsg } from '../messages.ts';
 import type { FrameStore } from '../frames/frame-store.ts';
-import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../errors.ts';
+import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 
 /** What write-video needs of a video sink: one per stream, opened at stream-start. */
@@ -42,7 +43,7 @@ interface WriterState {
  * the open files are aborted: an incomplete video file must not look like a finished one, and a
  * live encoder process must not outlive the pipeline.
  */
-export function writeVideo(deps: WriteVideoDeps): OperatorFunction<PipelineMsg, PipelineMsg> {
+export const writeVideo: Stage<WriteVideoDeps> = (deps) => {
   const logger = (deps.logger ?? silentLogger()).child({ stage: 'write-video' });
   return (source) => defer(() => {
     const state: WriterState = { sinks: new Map(), last: new Map(), torndown: false };
@@ -51,7 +52,7 @@ export function writeVideo(deps: WriteVideoDeps): OperatorFunction<PipelineMsg, 
       defer(() => from(closeAll(state, deps, logger))).pipe(ignoreElements()),
     ).pipe(finalize(() => abortAll(state, logger)));
   });
-}
+};
 
 async function handle(msg: PipelineMsg, state: WriterState, deps: WriteVideoDeps, logger: Logger): Promise<PipelineMsg> {
   try {

@@ -1,14 +1,14 @@
 import type { StackConfig, CameraConfig } from '../../config/schema.ts';
 import { loadPipelineConfig } from '../../config/load.ts';
-import { runCapturePublisher } from '../../pipeline/bus/capture-publisher.ts';
-import { TOPICS } from '../../pipeline/bus/bus-envelope.ts';
+import { runCapturePublisher } from '../../pipeline/runners/capture-publisher.ts';
+import { TOPICS } from '../../pipeline/runners/bus-envelope.ts';
 import type { Bus } from '../../pipeline/bus/transport.ts';
-import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../../common/errors.ts';
 import { cameraStateEvent, type WireEvent } from '../../pipeline/events/wire-event.ts';
 import type { Logger } from '../../pipeline/logger.ts';
 import type { WorkerMetrics } from '../../pipeline/observe/worker-metrics.ts';
 import { superviseCapture } from '../../pipeline/sources/supervise-capture.ts';
-import { toVideoSource } from '../../pipeline/compose.ts';
+import { toVideoSource } from '../../pipeline/sources/to-video-source.ts';
 import { CameraStats } from './camera-stats.ts';
 import { redactSource } from './redact-source.ts';
 import type { CameraController, CameraError, CameraSpec, CameraState, CameraStateChange, CameraStatus } from '../../pipeline/cameras/camera-types.ts';

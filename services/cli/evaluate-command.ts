@@ -1,11 +1,8 @@
 import { resolve } from 'node:path';
 import { createLogger } from '../../pipeline/logger.ts';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { parseCommandArgs } from './parse-args.ts';
-import type { BackendChoice } from '../../training/engine/backend.ts';
-import { TTA_MODES, type TtaMode } from '../../pipeline/classifiers/test-time-augmentation.ts';
-
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+import { BACKEND_CHOICES, TTA_MODES, type BackendChoice, type TtaMode } from '../../config/schema.ts';
 
 const USAGE = `usage: emotion-stream evaluate --model <dir> --data <dir|csv> [options]
   --model <dir>     model directory (model.json, weights.bin, metadata.json) or a model family folder
@@ -34,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   const tta = (values.tta ?? 'none') as TtaMode;
   if (!TTA_MODES.includes(tta)) throw new EmotionStreamError('ERR_USAGE', `--tta must be one of ${TTA_MODES.join(', ')}, got "${tta}"`);
   const backend = values.backend ?? 'auto';
-  if (!BACKENDS.includes(backend as BackendChoice)) throw new EmotionStreamError('ERR_USAGE', `--backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new EmotionStreamError('ERR_USAGE', `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"`);
   const logger = createLogger({ name: 'evaluate', level: values.json ? 'warn' : undefined });
   const { evaluateModel } = await import('../../training/evaluate.ts');
   const result = await evaluateModel({

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { numberFlag } from './parse-args.ts';
 
 /** Flags shared by replay, live and demo, and how they map onto the config schema. */

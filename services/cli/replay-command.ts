@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { loadPipelineConfig } from '../../config/load.ts';
 import { parseCommandArgs } from './parse-args.ts';
 import { PIPELINE_FLAGS, PIPELINE_FLAGS_USAGE, pipelineOverrides } from './pipeline-flags.ts';

@@ -2,19 +2,18 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createLogger } from '../../pipeline/logger.ts';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { parseCommandArgs, numberFlag } from './parse-args.ts';
 import { ProgressBar, formatDuration } from './progress-bar.ts';
 import { defaultTrainOptions, type TrainOptions } from '../../training/train-options.ts';
 import { ARCHITECTURES, isArchitectureName } from '../../training/architectures/architecture.ts';
 import { loadCheckpoint } from '../../training/checkpoint.ts';
 import { detectDatasetFormat } from '../../training/datasets/detect-format.ts';
-import type { BackendChoice } from '../../training/engine/backend.ts';
+import { BACKEND_CHOICES, TTA_MODES, type BackendChoice } from '../../config/schema.ts';
 import { AUGMENTATION_PRESETS } from '../../training/engine/batch-builder.ts';
 import { parseTrainJob, type TrainJob } from '../../training/train-job.ts';
 import { TRAIN_QUEUE } from '../workers/trainer.ts';
-import { TTA_MODES } from '../../pipeline/classifiers/test-time-augmentation.ts';
-import { resolveModelDir } from '../../training/registry/model-registry.ts';
+import { resolveModelDir } from '../../pipeline/models/model-registry.ts';
 
 const USAGE = `usage: emotion-stream train --data <train dir|csv> [options]
   --data <path>         training data: Kaggle fer2013/train folders, a FER+ split, fer2013.csv or <class>/<image> folders
@@ -133,7 +132,7 @@ async function resolveOptions(v: Record<string, string | boolean | undefined>): 
     patience: numberFlag(str('patience'), 'patience', base.patience, { integer: true, min: 1 }),
     seed: numberFlag(str('seed'), 'seed', base.seed, { integer: true }),
     limit: str('limit') ? numberFlag(str('limit'), 'limit', 0, { integer: true, min: 1 }) : undefined,
-    backend: choice<BackendChoice>('backend', ['auto', 'tensorflow', 'wasm', 'cpu'] as const, 'auto'),
+    backend: choice<BackendChoice>('backend', BACKEND_CHOICES, 'auto'),
     runDir: str('run-dir') ? resolve(str('run-dir')!) : resolve(base.runDir),
   };
 }

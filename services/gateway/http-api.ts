@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { formatIssues } from '../../config/load.ts';
-import { EmotionStreamError, isEmotionStreamError, type ErrorCode } from '../../pipeline/errors.ts';
+import { EmotionStreamError, isEmotionStreamError, type ErrorCode } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../../pipeline/logger.ts';
 import type { CameraController, CameraStatus } from '../../pipeline/cameras/camera-types.ts';
 import { bearerToken, tokenMatches } from './api-token.ts';

@@ -1,6 +1,6 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 /**
  * Resolves a video path requested over the API and returns it only when it lies inside one of

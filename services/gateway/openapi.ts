@@ -161,7 +161,7 @@ export const OPENAPI: Readonly<Record<string, unknown>> = {
             required: ['code', 'message'],
             additionalProperties: false,
             properties: {
-              code: { type: 'string', pattern: '^ERR_[A-Z_]+$', description: 'stable code (see pipeline/errors.ts); ERR_INTERNAL for unexpected failures' },
+              code: { type: 'string', pattern: '^ERR_[A-Z_]+$', description: 'stable code (see common/errors.ts); ERR_INTERNAL for unexpected failures' },
               message: { type: 'string' },
             },
           },

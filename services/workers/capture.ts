@@ -1,7 +1,7 @@
-import { runCapturePublisher, type BusRunSummary } from '../../pipeline/bus/capture-publisher.ts';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { runCapturePublisher, type BusRunSummary } from '../../pipeline/runners/capture-publisher.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { probeVideo } from '../../pipeline/sources/probe-video.ts';
-import { toVideoSource } from '../../pipeline/compose.ts';
+import { toVideoSource } from '../../pipeline/sources/to-video-source.ts';
 import { describeSource } from '../../pipeline/sources/describe-source.ts';
 import type { PipelineConfig } from '../../config/schema.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';

@@ -1,4 +1,4 @@
-import { TOPICS } from '../../pipeline/bus/bus-envelope.ts';
+import { TOPICS } from '../../pipeline/runners/bus-envelope.ts';
 import { WebSocketBroadcaster } from '../../pipeline/sinks/websocket-broadcaster.ts';
 import type { WireEvent } from '../../pipeline/events/wire-event.ts';
 import { CameraManager } from '../cameras/camera-manager.ts';

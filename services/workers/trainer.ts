@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
-import { TOPICS } from '../../pipeline/bus/bus-envelope.ts';
+import { TOPICS } from '../../pipeline/runners/bus-envelope.ts';
 import { PoisonMessageError } from '../../pipeline/bus/transport.ts';
-import { errorMessage, isEmotionStreamError } from '../../pipeline/errors.ts';
-import { shippedModelFamily, promoteVersion } from '../../training/registry/model-registry.ts';
+import { errorMessage, isEmotionStreamError } from '../../common/errors.ts';
+import { shippedModelFamily, promoteVersion } from '../../pipeline/models/model-registry.ts';
 import { parseTrainJob, trainOptionsFor, type ModelNotice, type TrainJob } from '../../training/train-job.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';
 

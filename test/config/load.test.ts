@@ -4,7 +4,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envOverrides, loadPipelineConfig, loadStackConfig, type LoadConfigOptions } from '../../config/load.ts';
-import { isEmotionStreamError } from '../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../common/errors.ts';
 import { tempDir } from '../helpers/paths.ts';
 
 const EXAMPLES = fileURLToPath(new URL('../../config/examples/', import.meta.url));

@@ -15,7 +15,7 @@ import { parse as parseYaml } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 const COMPOSE_FILE = `${ROOT}/docker-compose.yml`;
-const STAGES = ['capture', 'detector', 'classifier', 'annotator', 'broadcaster', 'gateway', 'trainer'];
+const STAGES = ['capture', 'detector', 'classifier', 'annotator', 'sinks', 'gateway', 'trainer'];
 
 function compose(args: string[]): string {
   const r = spawnSync('docker-compose', ['-f', COMPOSE_FILE, '--project-directory', ROOT, ...args], {
@@ -154,7 +154,7 @@ test('each stage mounts only the host folders it needs', () => {
   assert.equal(mounts('detector'), { '/config': './config:ro' });
   assert.equal(mounts('classifier'), { '/config': './config:ro', '/app/models': './models' });
   assert.equal(mounts('annotator'), { '/config': './config:ro' });
-  assert.equal(mounts('broadcaster'), { '/config': './config:ro', '/out': './out' });
+  assert.equal(mounts('sinks'), { '/config': './config:ro', '/out': './out' });
   assert.equal(mounts('gateway'), { '/config': './config:ro', '/media': './media:ro' }, 'the gateway replays files from /media (gateway.mediaDirs)');
   assert.equal(mounts('trainer'), { '/config': './config:ro', '/app/models': './models', '/datasets': './datasets:ro' });
 });

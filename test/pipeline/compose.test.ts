@@ -15,7 +15,7 @@ import { buildDemoClip } from '../../pipeline/sources/demo-clip.ts';
 import { probeVideo } from '../../pipeline/sources/probe-video.ts';
 import { runProcess } from '../../pipeline/sources/run-process.ts';
 import { initBackend } from '../../training/engine/backend.ts';
-import { resolveModelDir, shippedModelFamily } from '../../training/registry/model-registry.ts';
+import { resolveModelDir, shippedModelFamily } from '../../pipeline/models/model-registry.ts';
 import { WsTestClient } from './events/ws-test-client.ts';
 import { tempDir } from '../helpers/paths.ts';
 

@@ -29,7 +29,7 @@ function worker(name: string, stages: string[], extra: string[] = []): WorkerPro
 }
 
 test.before(async () => {
-  worker('broadcaster', ['broadcaster'], ['--events', events]);
+  worker('sinks', ['sinks'], ['--events', events]);
   worker('detector-1', ['detector']);
   worker('detector-2', ['detector']);
   worker('classifier-1', ['classifier']);
@@ -65,7 +65,7 @@ function frameCount(cameraId: string): number {
   return cameraEvents(cameraId).filter((e) => e.type === 'frame').length;
 }
 
-/** Waits until the broadcaster has written `n` frame events of the camera. */
+/** Waits until the sinks worker has written `n` frame events of the camera. */
 async function framesWritten(cameraId: string, n: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (frameCount(cameraId) < n) {

@@ -13,8 +13,8 @@ import type { FrameEvent, WireEvent } from '../../pipeline/events/wire-event.ts'
 import { buildDemoClip } from '../../pipeline/sources/demo-clip.ts';
 import { probeVideo } from '../../pipeline/sources/probe-video.ts';
 import { initBackend } from '../../training/engine/backend.ts';
-import { resolveModelDir, shippedModelFamily } from '../../training/registry/model-registry.ts';
-import { STAGE_QUEUES } from '../../pipeline/bus/bus-envelope.ts';
+import { resolveModelDir, shippedModelFamily } from '../../pipeline/models/model-registry.ts';
+import { STAGE_QUEUES } from '../../pipeline/runners/bus-envelope.ts';
 import { WsTestClient } from '../pipeline/events/ws-test-client.ts';
 import { tempDir } from '../helpers/paths.ts';
 
@@ -56,7 +56,7 @@ test('up on the in-memory bus: every stage as a worker gives the embedded pipeli
       output: { eventsJsonl: events, annotatedVideo: video, websocket: { port: 0 } }, metrics: { port: 0 },
     },
   });
-  const stack = await startStack(config, ['broadcaster', 'gateway', 'annotator', 'classifier', 'detector'], (await import('../../pipeline/logger.ts')).silentLogger());
+  const stack = await startStack(config, ['sinks', 'gateway', 'annotator', 'classifier', 'detector'], (await import('../../pipeline/logger.ts')).silentLogger());
   const gateway = stack.workers.find((w) => w.stage === 'gateway') as unknown as { port: number };
   const { client } = await WsTestClient.connect(`ws://127.0.0.1:${gateway.port}/events`);
   try {
@@ -70,7 +70,7 @@ test('up on the in-memory bus: every stage as a worker gives the embedded pipeli
     await client.waitFor((m) => m.type === 'stream-end', 5000);
     for (const q of Object.values(STAGE_QUEUES)) assert.is(await stack.bus.queue(q).depth(), 0, `${q} queue drained`);
     const scrape = await (await fetch(`http://127.0.0.1:${stack.metricsPort}/metrics`)).text();
-    for (const stage of ['detector', 'classifier', 'annotator', 'broadcaster']) {
+    for (const stage of ['detector', 'classifier', 'annotator', 'sinks']) {
       assert.match(scrape, new RegExp(`emotion_stream_frames_out_total\\{[^}]*stage="${stage}"[^}]*\\} ${N}\\b`), `/metrics counts ${N} frames out of ${stage}`);
     }
     assert.match(scrape, /emotion_stream_stage_latency_seconds_bucket\{[^}]*stage="classifier"/);
@@ -97,7 +97,7 @@ test('live over the bus: frames the stages cannot keep up with are dropped at ca
     overrides: { source: { type: 'file', path: clip }, mode: 'live', maxInFlight: 1, logLevel: 'silent', output: { eventsJsonl: events }, bus: { gapTimeoutSeconds: 600 } },
   });
   const logger = (await import('../../pipeline/logger.ts')).silentLogger();
-  const stack = await startStack(config, ['broadcaster', 'classifier', 'detector'], logger);
+  const stack = await startStack(config, ['sinks', 'classifier', 'detector'], logger);
   let processed = 0;
   try {
     const { startCapture } = await import('../../services/workers/capture.ts');

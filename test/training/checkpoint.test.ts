@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bestModelDir, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../training/checkpoint.ts';
-import { isEmotionStreamError } from '../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../common/errors.ts';
 import { tempDir } from '../helpers/paths.ts';
 
 const tmp = tempDir('es-ckpt-');

@@ -6,13 +6,13 @@ import { distillTargets, mixTargets } from '../../training/distill-targets.ts';
 import { loadDataset } from '../../training/datasets/load-dataset.ts';
 import { TfjsEmotionClassifier } from '../../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { initBackend } from '../../training/engine/backend.ts';
-import { resolveModelDir, shippedModelFamily } from '../../training/registry/model-registry.ts';
+import { resolveModelDir, shippedModelFamily } from '../../pipeline/models/model-registry.ts';
 import { train } from '../../training/train.ts';
 import { trainAndExport } from '../../training/train-and-export.ts';
 import { defaultTrainOptions, type TrainOptions } from '../../training/train-options.ts';
-import { isEmotionStreamError } from '../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../common/errors.ts';
 import type { FaceDataset } from '../../training/datasets/face-dataset.ts';
-import type { ModelMetadata } from '../../training/model-metadata.ts';
+import type { ModelMetadata } from '../../pipeline/models/model-metadata.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { writeTrainTestFolders } from '../helpers/emotion-fixtures.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join, resolve } from 'node:path';
 import { parseTrainJob, trainOptionsFor } from '../../training/train-job.ts';
-import { isEmotionStreamError } from '../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../common/errors.ts';
 
 test('a queued job becomes the run it asks for: schedule, weight averaging, paths resolved, run dir named after the job', () => {
   const job = parseTrainJob({ data: 'fer/train', epochs: 9, learningRate: 1e-4, minLearningRate: 1e-4, swaStart: 2, augment: 'light', initFrom: '/models/emotion/v1' });

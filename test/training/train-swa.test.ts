@@ -6,8 +6,8 @@ import { train } from '../../training/train.ts';
 import { trainAndExport } from '../../training/train-and-export.ts';
 import { defaultTrainOptions, type TrainOptions } from '../../training/train-options.ts';
 import { bestModelDir, loadCheckpoint } from '../../training/checkpoint.ts';
-import { loadModelDir } from '../../training/registry/model-files.ts';
-import type { ModelMetadata } from '../../training/model-metadata.ts';
+import { loadModelDir } from '../../pipeline/models/model-files.ts';
+import type { ModelMetadata } from '../../pipeline/models/model-metadata.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { writeTrainTestFolders } from '../helpers/emotion-fixtures.ts';
 

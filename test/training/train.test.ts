@@ -8,11 +8,11 @@ import { train, type TrainProgress, type TrainResult } from '../../training/trai
 import { trainAndExport } from '../../training/train-and-export.ts';
 import { defaultTrainOptions, type TrainOptions } from '../../training/train-options.ts';
 import { bestModelDir, loadCheckpoint } from '../../training/checkpoint.ts';
-import { loadModelDir } from '../../training/registry/model-files.ts';
+import { loadModelDir } from '../../pipeline/models/model-files.ts';
 import { predictDataset } from '../../training/predict-dataset.ts';
 import { argmaxRows } from '../../training/metrics/argmax-rows.ts';
-import type { EpochRecord } from '../../training/evaluation-result.ts';
-import type { ModelMetadata } from '../../training/model-metadata.ts';
+import type { EpochRecord } from '../../pipeline/models/evaluation-result.ts';
+import type { ModelMetadata } from '../../pipeline/models/model-metadata.ts';
 import { TfjsEmotionClassifier } from '../../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { tempDir } from '../helpers/paths.ts';
 import { writeTrainTestFolders } from '../helpers/emotion-fixtures.ts';

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { miniXception } from './mini-xception.ts';
 import { seedCnn } from './seed-cnn.ts';
 import { vggLite } from './vgg-lite.ts';

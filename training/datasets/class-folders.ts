@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { EMOTIONS } from '../../pipeline/messages.ts';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { FaceDataset } from './face-dataset.ts';
 import { FaceDatasetBuilder } from './face-dataset-builder.ts';
 import { listClassImages } from './list-class-images.ts';

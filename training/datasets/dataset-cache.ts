@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { basename, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { EMOTIONS } from '../../pipeline/messages.ts';
-import { errorMessage } from '../../pipeline/errors.ts';
+import { errorMessage } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../../pipeline/logger.ts';
 import type { FaceDataset } from './face-dataset.ts';
 import type { DatasetFingerprint } from './dataset-fingerprint.ts';

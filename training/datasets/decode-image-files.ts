@@ -1,4 +1,4 @@
-import { errorMessage } from '../../pipeline/errors.ts';
+import { errorMessage } from '../../common/errors.ts';
 import { decodeFaceImage } from './decode-face-image.ts';
 import type { FaceDatasetBuilder } from './face-dataset-builder.ts';
 

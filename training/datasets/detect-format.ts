@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { EMOTIONS } from '../../pipeline/messages.ts';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { FERPLUS_SPLITS } from './ferplus-split.ts';
 import type { DatasetFormat } from './loader-options.ts';
 

@@ -1,4 +1,4 @@
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import cv from '../../pipeline/opencv.ts';
 import { resizeFace } from './resize-face.ts';
 import { parsePixelRow } from './parse-pixel-row.ts';

@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { FaceDataset } from './face-dataset.ts';
 import { FaceDatasetBuilder } from './face-dataset-builder.ts';
 import { FerCsvRowReader } from './fer-csv-row-reader.ts';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { FerUsage } from './loader-options.ts';
 
 /** FERPlus split folders and the FER2013 split each relabels (Valid = PublicTest, Test = PrivateTest). */

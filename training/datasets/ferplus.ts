@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { FaceDataset } from './face-dataset.ts';
 import { FaceDatasetBuilder } from './face-dataset-builder.ts';
 import { decodeImageFiles, type ImageFileInput } from './decode-image-files.ts';

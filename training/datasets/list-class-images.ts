@@ -1,7 +1,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { EMOTIONS } from '../../pipeline/messages.ts';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { isImageFile } from './image-extensions.ts';
 
 /** One image file of a `<class>/<image>` folder. */

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../../pipeline/logger.ts';
 import type { FaceDataset } from './face-dataset.ts';
 import { detectDatasetFormat, type DetectedDataset } from './detect-format.ts';

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 
 /**
  * Checks that `path` is an existing directory.

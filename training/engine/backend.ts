@@ -1,48 +1,15 @@
-import * as tf from '@tensorflow/tfjs';
+import type { BackendChoice } from '../../config/schema.ts';
+import { initTfBackend } from '../../pipeline/models/tf-backend.ts';
 import { registerTrainingGradients } from './wasm-gradients.ts';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type { BackendChoice };
 
 /**
- * Picks the fastest backend that loads: tfjs-node's native TensorFlow when the optional
- * package is installed (it downloads libtensorflow at install time, which not every machine
- * can), else the wasm backend with the convolution gradients it lacks registered, else the
- * pure-JS cpu backend (about 1000x slower for training; only on explicit request).
- * Returns the active backend's name.
+ * The inference backend (pipeline/models/tf-backend.ts) plus what training needs on top: on
+ * wasm, the convolution gradients tfjs lacks there. Returns the active backend's name.
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<string> {
-  if (choice === 'auto' || choice === 'tensorflow') {
-    const loaded = await tryNative();
-    if (loaded) return tf.getBackend();
-    if (choice === 'tensorflow') throw new Error('backend "tensorflow" requested but @tensorflow/tfjs-node is not installed or failed to load');
-  }
-  if (choice === 'cpu') {
-    await tf.setBackend('cpu');
-    await tf.ready();
-    return 'cpu';
-  }
-  const before = { rejection: process.listeners('unhandledRejection'), exception: process.listeners('uncaughtException') };
-  await import('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  await tf.ready();
-  // The wasm module's Emscripten runtime installs process handlers that rethrow every
-  // unhandled error, which makes Node print its 100 kB minified source line instead of the
-  // error. Errors are ours to report: remove them.
-  for (const l of process.listeners('unhandledRejection')) if (!before.rejection.includes(l)) process.off('unhandledRejection', l);
-  for (const l of process.listeners('uncaughtException')) if (!before.exception.includes(l)) process.off('uncaughtException', l);
-  registerTrainingGradients('wasm');
-  return 'wasm';
-}
-
-async function tryNative(): Promise<boolean> {
-  try {
-    // Optional dependency: absent on machines that cannot fetch libtensorflow.
-    const name = '@tensorflow/tfjs-node';
-    await import(/* @vite-ignore */ name);
-    await tf.setBackend('tensorflow');
-    await tf.ready();
-    return true;
-  } catch {
-    return false; // absence is the normal case here; the caller falls back to wasm
-  }
+  const name = await initTfBackend(choice);
+  if (name === 'wasm') registerTrainingGradients('wasm');
+  return name;
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './worker-protocol.ts';
 import type { AugmentParams } from './batch-builder.ts';
 

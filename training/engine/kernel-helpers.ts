@@ -17,6 +17,38 @@ export function assertNhwc(attrs: ConvAttrs, kernel: string): void {
 
 type RefCounting = { incRef(dataId: object): void };
 
+/** A backprop kernel built from forward ops: its attribute check and its computation. */
+export interface BackpropKernel<A extends ConvAttrs> {
+  kernelName: string;
+  /** Throws for attributes this implementation does not handle (named after the kernel). */
+  check: (attrs: A, kernelName: string) => void;
+  compute: (inputs: Record<string, tf.Tensor4D>, attrs: A) => tf.Tensor;
+  /**
+   * Runs before `compute`: the backend's own kernel for the cases it handles better (its
+   * result), or null to compute here.
+   */
+  delegate?: (args: Parameters<tf.KernelFunc>[0], attrs: A) => tf.TensorInfo | null;
+}
+
+/**
+ * Registers `kernel` on `backendName`, replacing a kernel of the same name already there (the
+ * caller decides whether to replace: e.g. only when its own kernel is missing).
+ */
+export function registerBackpropKernel<A extends ConvAttrs>(backendName: string, kernel: BackpropKernel<A>): void {
+  if (tf.getKernel(kernel.kernelName, backendName)) tf.unregisterKernel(kernel.kernelName, backendName);
+  tf.registerKernel({
+    kernelName: kernel.kernelName,
+    backendName,
+    kernelFunc: (args) => {
+      const attrs = args.attrs as unknown as A;
+      kernel.check(attrs, kernel.kernelName);
+      const delegated = kernel.delegate?.(args, attrs);
+      if (delegated) return delegated;
+      return asKernelOutput(args.backend, () => kernel.compute(args.inputs as unknown as Record<string, tf.Tensor4D>, attrs));
+    },
+  });
+}
+
 /**
  * Runs `build` inside a kernel and hands its result to the engine as the kernel's output:
  * the data gets one more reference before our Tensor object is disposed, so the engine's

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendChoice } from './backend.ts';
+import { initBackend } from './backend.ts';
+import type { BackendChoice } from '../../config/schema.ts';
 import { Replica } from './replica.ts';
 import { buildArchitecture } from '../architectures/architecture.ts';
 import { BatchBuilder } from './batch-builder.ts';

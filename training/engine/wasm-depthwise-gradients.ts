@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { asPair, convPadding } from './conv-padding.ts';
-import { asKernelOutput, assertNhwc, dilateSpatial, padOrCrop, type ConvAttrs } from './kernel-helpers.ts';
+import { assertNhwc, dilateSpatial, padOrCrop, registerBackpropKernel, type ConvAttrs } from './kernel-helpers.ts';
 
 /**
  * Depthwise convolution backprop kernels for backends that lack them (tfjs 4.22's wasm backend
@@ -67,27 +67,17 @@ export function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, inputSh
 /** Registers both depthwise backprop kernels on `backendName` unless it already has them. */
 export function registerDepthwiseKernels(backendName: string): void {
   if (!tf.getKernel('DepthwiseConv2dNativeBackpropFilter', backendName)) {
-    tf.registerKernel({
+    registerBackpropKernel<ConvAttrs & { filterShape: number[] }>(backendName, {
       kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-      backendName,
-      kernelFunc: ({ inputs, attrs, backend }) => {
-        const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-        assertSupported(a, 'DepthwiseConv2dNativeBackpropFilter');
-        const { x, dy } = inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
-        return asKernelOutput(backend, () => depthwiseFilterGrad(x, dy, a.filterShape, a));
-      },
+      check: assertSupported,
+      compute: ({ x, dy }, a) => depthwiseFilterGrad(x, dy, a.filterShape, a),
     });
   }
   if (!tf.getKernel('DepthwiseConv2dNativeBackpropInput', backendName)) {
-    tf.registerKernel({
+    registerBackpropKernel<ConvAttrs & { inputShape: number[] }>(backendName, {
       kernelName: 'DepthwiseConv2dNativeBackpropInput',
-      backendName,
-      kernelFunc: ({ inputs, attrs, backend }) => {
-        const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-        assertSupported(a, 'DepthwiseConv2dNativeBackpropInput');
-        const { dy, filter } = inputs as unknown as { dy: tf.Tensor4D; filter: tf.Tensor4D };
-        return asKernelOutput(backend, () => depthwiseInputGrad(dy, filter, a.inputShape, a));
-      },
+      check: assertSupported,
+      compute: ({ dy, filter }, a) => depthwiseInputGrad(dy, filter, a.inputShape, a),
     });
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { asPair, convPadding, type PadAttr } from './conv-padding.ts';
-import { asKernelOutput, assertNhwc, interleavePhases, padOrCrop, spatialPhase, type ConvAttrs } from './kernel-helpers.ts';
+import { assertNhwc, interleavePhases, padOrCrop, registerBackpropKernel, spatialPhase, type ConvAttrs } from './kernel-helpers.ts';
 import { registerDepthwiseKernels } from './wasm-depthwise-gradients.ts';
 
 /**
@@ -41,32 +41,24 @@ export function conv2dInputGradStride1(dy: tf.Tensor4D, filter: tf.Tensor4D, inp
 }
 
 function registerConvKernels(backendName: string): void {
-  const original = tf.getKernel('Conv2DBackpropInput', backendName);
   if (tf.getKernel('Conv2DBackpropFilter', backendName)) return; // already done (or native)
-  tf.registerKernel({
+  const original = tf.getKernel('Conv2DBackpropInput', backendName);
+  registerBackpropKernel<ConvAttrs & { filterShape: number[] }>(backendName, {
     kernelName: 'Conv2DBackpropFilter',
-    backendName,
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-      assertNhwc(a, 'Conv2DBackpropFilter');
-      const { x, dy } = inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      return asKernelOutput(backend, () => conv2dFilterGrad(x, dy, a.filterShape, a));
-    },
+    check: assertNhwc,
+    compute: ({ x, dy }, a) => conv2dFilterGrad(x, dy, a.filterShape, a),
   });
-  if (original) tf.unregisterKernel('Conv2DBackpropInput', backendName);
-  tf.registerKernel({
+  registerBackpropKernel<ConvAttrs & { inputShape: number[] }>(backendName, {
     kernelName: 'Conv2DBackpropInput',
-    backendName,
-    kernelFunc: (args) => {
-      const a = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
-      assertNhwc(a, 'Conv2DBackpropInput');
+    check: assertNhwc,
+    // wasm's own kernel is ~10x slower at stride 1; keep it for strided convs.
+    delegate: (args, a) => {
       const strides = asPair(a.strides);
-      // wasm's own kernel is ~10x slower at stride 1; keep it for strided convs.
-      if ((strides[0] !== 1 || strides[1] !== 1) && original) return original.kernelFunc(args) as tf.TensorInfo;
-      if (strides[0] !== 1 || strides[1] !== 1) throw new Error('Conv2DBackpropInput: strided input gradient unavailable on this backend');
-      const { dy, filter } = args.inputs as unknown as { dy: tf.Tensor4D; filter: tf.Tensor4D };
-      return asKernelOutput(args.backend, () => conv2dInputGradStride1(dy, filter, a.inputShape, a));
+      if (strides[0] === 1 && strides[1] === 1) return null;
+      if (!original) throw new Error('Conv2DBackpropInput: strided input gradient unavailable on this backend');
+      return original.kernelFunc(args) as tf.TensorInfo;
     },
+    compute: ({ dy, filter }, a) => conv2dInputGradStride1(dy, filter, a.inputShape, a),
   });
 }
 

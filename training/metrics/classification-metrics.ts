@@ -1,5 +1,5 @@
 import type { Emotion } from '../../pipeline/messages.ts';
-import type { ClassMetrics, EvaluationMetrics } from '../evaluation-result.ts';
+import type { ClassMetrics, EvaluationMetrics } from '../../pipeline/models/evaluation-result.ts';
 
 /**
  * Scores predicted class indices against true ones.

@@ -1,4 +1,4 @@
-import type { EvaluationMetrics } from '../evaluation-result.ts';
+import type { EvaluationMetrics } from '../../pipeline/models/evaluation-result.ts';
 
 const HEADER = ['class', 'precision', 'recall', 'F1', 'support'] as const;
 

@@ -1,4 +1,4 @@
-import type { EpochRecord } from '../evaluation-result.ts';
+import type { EpochRecord } from '../../pipeline/models/evaluation-result.ts';
 import { escapeXml } from './escape-xml.ts';
 import { reportFormat as fmt } from './report-format.ts';
 import { svgImageTag } from './svg-image-tag.ts';

@@ -1,4 +1,4 @@
-import type { EpochRecord, EvaluationMetrics } from '../evaluation-result.ts';
+import type { EpochRecord, EvaluationMetrics } from '../../pipeline/models/evaluation-result.ts';
 
 /** The metrics of one model on one named evaluation set ("PrivateTest", "FER2013 test with flip TTA", ...). */
 export interface ReportEvaluation {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EmotionStreamError } from '../../pipeline/errors.ts';
-import { atomicWrite } from '../registry/model-files.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
+import { atomicWrite } from '../../pipeline/models/model-files.ts';
 import { renderReportHtml } from './report-html.ts';
 import type { TrainingReport } from './training-report-types.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RedisBus } from '../../../pipeline/bus/redis-bus.ts';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { TestRedisServer } from '../../helpers/redis-server.ts';
 import { tempDir } from '../../helpers/paths.ts';
 

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Redis } from 'ioredis';
 import { RedisBus } from '../../../pipeline/bus/redis-bus.ts';
-import { errorMessage, isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { errorMessage, isEmotionStreamError } from '../../../common/errors.ts';
 import { createLogger } from '../../../pipeline/logger.ts';
 import { sleep, waitFor } from './bus-contract.ts';
 import { dropKeys, REDIS_URL, uniquePrefix } from './fixtures/redis-env.ts';

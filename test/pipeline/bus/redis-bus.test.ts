@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { RedisBus, fromJobId, toJobId } from '../../../pipeline/bus/redis-bus.ts';
 import { connectBus } from '../../../pipeline/bus/connect-bus.ts';
 import type { Bus } from '../../../pipeline/bus/transport.ts';
-import { errorMessage } from '../../../pipeline/errors.ts';
+import { errorMessage } from '../../../common/errors.ts';
 import { busContract, captureLogs, sleep, waitFor } from './bus-contract.ts';
 import { dropKeys, REDIS_URL, uniquePrefix } from './fixtures/redis-env.ts';
 

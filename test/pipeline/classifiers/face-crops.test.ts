@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import cv from '../../../pipeline/opencv.ts';
 import { cropFaces } from '../../../pipeline/classifiers/face-crops.ts';
 import type { BgrFrame } from '../../../pipeline/frames/bgr-image.ts';
-import { EmotionStreamError } from '../../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../../common/errors.ts';
 import type { BoxPx } from '../../../pipeline/messages.ts';
 import { faceApiSamplePhoto } from '../../helpers/paths.ts';
 

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { predictWithTta, shift, ttaViewCount, ttaViews, TTA_MODES } from '../../../pipeline/classifiers/test-time-augmentation.ts';
+import { predictWithTta, shift, ttaViewCount, ttaViews } from '../../../pipeline/classifiers/test-time-augmentation.ts';
+import { TTA_MODES } from '../../../config/schema.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
 
 await initBackend('wasm');

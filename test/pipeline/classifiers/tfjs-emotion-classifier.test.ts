@@ -5,12 +5,12 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { TfjsEmotionClassifier } from '../../../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { cropFaces } from '../../../pipeline/classifiers/face-crops.ts';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { EMOTIONS } from '../../../pipeline/messages.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
-import { resolveModelDir, shippedModelFamily } from '../../../training/registry/model-registry.ts';
-import { saveModelDir } from '../../../training/registry/model-files.ts';
-import type { ModelMetadata } from '../../../training/model-metadata.ts';
+import { resolveModelDir, shippedModelFamily } from '../../../pipeline/models/model-registry.ts';
+import { saveModelDir } from '../../../pipeline/models/model-files.ts';
+import type { ModelMetadata } from '../../../pipeline/models/model-metadata.ts';
 import { tempDir } from '../../helpers/paths.ts';
 import { sample3WithFaces } from '../../helpers/sample-faces.ts';
 

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkCascadeFile } from '../../../pipeline/detectors/cascade-file-check.ts';
 import { DEFAULT_CASCADE_PATH } from '../../../pipeline/detectors/haar-cascade-detector.ts';
-import { EmotionStreamError } from '../../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../../common/errors.ts';
 import { tempDir } from '../../helpers/paths.ts';
 
 async function loadError(path: string): Promise<EmotionStreamError> {

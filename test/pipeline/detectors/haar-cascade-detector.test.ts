@@ -5,7 +5,7 @@ import cv from '../../../pipeline/opencv.ts';
 import { iou } from '../../../pipeline/detectors/box-iou.ts';
 import { loadHaarCascadeDetector } from '../../../pipeline/detectors/haar-cascade-detector.ts';
 import type { BgrFrame } from '../../../pipeline/frames/bgr-image.ts';
-import { EmotionStreamError } from '../../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../../common/errors.ts';
 import type { BoxPx } from '../../../pipeline/messages.ts';
 import { faceApiSamplePhoto, tempDir } from '../../helpers/paths.ts';
 import { sample3WithFaces } from '../../helpers/sample-faces.ts';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseClientRequest } from '../../../pipeline/events/client-request.ts';
-import { EmotionStreamError } from '../../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../../common/errors.ts';
 
 function failure(text: string): string {
   try {

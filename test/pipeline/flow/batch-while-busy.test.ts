@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMPTY, Observable, Subject, concat, from, throwError, type Observer } from 'rxjs';
 import { batchWhileBusy } from '../../../pipeline/flow/batch-while-busy.ts';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 
 /** Resolves after the event loop has run the immediates queued so far (the operator's flush). */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { FlowGate } from '../../../pipeline/flow/flow-gate.ts';
 
 test('tryAcquire takes credits up to capacity, release gives them back', () => {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import cv from '../../../pipeline/opencv.ts';
 import { bgrMat } from '../../../pipeline/frames/bgr-image.ts';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 
 test('wraps the buffer without copying: drawing on the Mat edits the frame pixels', () => {
   const pixels = Buffer.alloc(8 * 4 * 3, 10);

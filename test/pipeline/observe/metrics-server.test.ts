@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { EmotionStreamError } from '../../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../../common/errors.ts';
 import { startMetricsServer } from '../../../pipeline/observe/metrics-server.ts';
 import { WorkerMetrics } from '../../../pipeline/observe/worker-metrics.ts';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { AnnotatedVideoWriter } from '../../../pipeline/sinks/annotated-video-writer.ts';
 import { probeVideo } from '../../../pipeline/sources/probe-video.ts';
 import { runProcess } from '../../../pipeline/sources/run-process.ts';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EmotionStreamError } from '../../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../../common/errors.ts';
 import { createEventValidator } from '../../../pipeline/events/validate-event.ts';
 import { toWireEvent, type WireEvent } from '../../../pipeline/events/wire-event.ts';
 import { JsonlWriter } from '../../../pipeline/sinks/jsonl-writer.ts';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { buildDemoClip } from '../../../pipeline/sources/demo-clip.ts';
 import { FfmpegDecoder, type DecodedFrame, type DecoderExit } from '../../../pipeline/sources/ffmpeg-decoder.ts';
 import { tempDir } from '../../helpers/paths.ts';

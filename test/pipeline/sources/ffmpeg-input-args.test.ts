@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { ffmpegInputArgs } from '../../../pipeline/sources/ffmpeg-input-args.ts';
 
 test('file: just the input path', () => {

@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isEmotionStreamError, type ErrorCode } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError, type ErrorCode } from '../../../common/errors.ts';
 import { buildDemoClip } from '../../../pipeline/sources/demo-clip.ts';
 import { probeVideo } from '../../../pipeline/sources/probe-video.ts';
 import { runProcess } from '../../../pipeline/sources/run-process.ts';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { runProcess } from '../../../pipeline/sources/run-process.ts';
 
 test('collects exit code, stdout and stderr', async () => {

@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CameraStateChange } from '../../../pipeline/cameras/camera-types.ts';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { FlowGate } from '../../../pipeline/flow/flow-gate.ts';
 import { InMemoryFrameStore } from '../../../pipeline/frames/frame-store.ts';
 import type { FrameMsg, PipelineMsg, StreamEndMsg, StreamStartMsg } from '../../../pipeline/messages.ts';

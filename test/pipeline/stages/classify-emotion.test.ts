@@ -17,7 +17,7 @@ import {
   type StreamStartMsg,
 } from '../../../pipeline/messages.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
-import { resolveModelDir, shippedModelFamily } from '../../../training/registry/model-registry.ts';
+import { resolveModelDir, shippedModelFamily } from '../../../pipeline/models/model-registry.ts';
 import { sample3WithFaces } from '../../helpers/sample-faces.ts';
 
 const CAMERA = 'cam1';

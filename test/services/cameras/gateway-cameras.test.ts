@@ -30,7 +30,7 @@ test.before(async () => {
       cameras: [{ id: 'no-webcam', source: { type: 'webcam', device: '/dev/video-does-not-exist' } }],
     },
   });
-  stack = await startStack(config, ['broadcaster', 'classifier', 'detector', 'gateway'], silentLogger());
+  stack = await startStack(config, ['sinks', 'classifier', 'detector', 'gateway'], silentLogger());
   base = `http://127.0.0.1:${(stack.workers.find((w) => w.stage === 'gateway') as GatewayWorker).port}`;
 });
 

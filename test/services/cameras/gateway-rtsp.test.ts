@@ -32,7 +32,7 @@ test.before(async () => {
       ],
     },
   });
-  stack = await startStack(config, ['broadcaster', 'classifier', 'detector', 'gateway'], silentLogger());
+  stack = await startStack(config, ['sinks', 'classifier', 'detector', 'gateway'], silentLogger());
   gateway = stack.workers.find((w) => w.stage === 'gateway') as GatewayWorker;
 });
 

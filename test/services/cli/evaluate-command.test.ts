@@ -4,7 +4,7 @@ import { cpSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS } from '../../../pipeline/messages.ts';
-import { loadModelDir, saveModelDir } from '../../../training/registry/model-files.ts';
+import { loadModelDir, saveModelDir } from '../../../pipeline/models/model-files.ts';
 import { loadDataset } from '../../../training/datasets/load-dataset.ts';
 import { tempDir } from '../../helpers/paths.ts';
 import { lines, runCli } from '../../helpers/run-cli.ts';

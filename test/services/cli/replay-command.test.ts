@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildDemoClip } from '../../../pipeline/sources/demo-clip.ts';
 import { probeVideo } from '../../../pipeline/sources/probe-video.ts';
 import { createEventValidator } from '../../../pipeline/events/validate-event.ts';
-import { resolveModelDir, shippedModelFamily } from '../../../training/registry/model-registry.ts';
+import { resolveModelDir, shippedModelFamily } from '../../../pipeline/models/model-registry.ts';
 import type { RunSummary } from '../../../pipeline/run-stats.ts';
 import { lines, runCli, type CliResult } from '../../helpers/run-cli.ts';
 import { tempDir } from '../../helpers/paths.ts';

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCheckpoint, type Checkpoint } from '../../../training/checkpoint.ts';
 import { TfjsEmotionClassifier } from '../../../pipeline/classifiers/tfjs-emotion-classifier.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
-import { shippedModelFamily } from '../../../training/registry/model-registry.ts';
+import { shippedModelFamily } from '../../../pipeline/models/model-registry.ts';
 import { tempDir } from '../../helpers/paths.ts';
 import { CLI_BIN, lines, runCli } from '../../helpers/run-cli.ts';
 import { writeTrainTestFolders } from '../../helpers/emotion-fixtures.ts';

@@ -6,7 +6,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { pino } from 'pino';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EmotionStreamError } from '../../../pipeline/errors.ts';
+import { EmotionStreamError } from '../../../common/errors.ts';
 import { WebSocketBroadcaster } from '../../../pipeline/sinks/websocket-broadcaster.ts';
 import type { CameraController } from '../../../pipeline/cameras/camera-types.ts';
 import { tokenMatches } from '../../../services/gateway/api-token.ts';

@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
-import { redactUrl } from '../../../pipeline/bus/connect-bus.ts';
-import { EmotionStreamError } from '../../../pipeline/errors.ts';
+import { redactUrl } from '../../../common/redact-url.ts';
+import { EmotionStreamError } from '../../../common/errors.ts';
 import type { CameraController, CameraSpec, CameraState, CameraStatus } from '../../../pipeline/cameras/camera-types.ts';
 
 /**

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadStackConfig } from '../../../config/load.ts';
 import { InMemoryBus } from '../../../pipeline/bus/in-memory-bus.ts';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { silentLogger } from '../../../pipeline/logger.ts';
 import { WorkerMetrics } from '../../../pipeline/observe/worker-metrics.ts';
 import { startGateway } from '../../../services/workers/gateway.ts';

@@ -3,15 +3,16 @@ import * as assert from 'uvu/assert';
 import { cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InMemoryBus } from '../../../pipeline/bus/in-memory-bus.ts';
-import { STAGE_QUEUES, TOPICS, jobId, type BusEnvelope } from '../../../pipeline/bus/bus-envelope.ts';
+import { STAGE_QUEUES, TOPICS, jobId, type BusEnvelope } from '../../../pipeline/runners/bus-envelope.ts';
 import type { ClassificationsMsg, DetectionsMsg } from '../../../pipeline/messages.ts';
 import { WorkerMetrics } from '../../../pipeline/observe/worker-metrics.ts';
 import { silentLogger } from '../../../pipeline/logger.ts';
 import { loadStackConfig } from '../../../config/load.ts';
-import { resolveModelDir, shippedModelFamily } from '../../../training/registry/model-registry.ts';
+import { resolveModelDir, shippedModelFamily } from '../../../pipeline/models/model-registry.ts';
 import type { ModelNotice, TrainJob } from '../../../training/train-job.ts';
 import { startTrainer, TRAIN_QUEUE } from '../../../services/workers/trainer.ts';
-import { startClassifier } from '../../../services/workers/classifier.ts';
+import { startFrameStageWorker } from '../../../services/workers/frame-stage-worker.ts';
+import { frameStageOfWorker } from '../../../pipeline/stage-registry.ts';
 import { writeTrainTestFolders } from '../../helpers/emotion-fixtures.ts';
 import { sample3WithFaces } from '../../helpers/sample-faces.ts';
 import { tempDir } from '../../helpers/paths.ts';
@@ -58,7 +59,7 @@ async function classifyOnce(seq: number): Promise<ClassificationsMsg> {
 }
 
 test('a queued retraining job becomes a new promoted model version, and the running classifier switches to it', async () => {
-  const classifier = await startClassifier(ctx);
+  const classifier = await startFrameStageWorker(frameStageOfWorker('classifier')!, ctx);
   const trainer = await startTrainer(ctx);
   try {
     const before = await classifyOnce(0);

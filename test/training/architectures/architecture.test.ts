@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { ARCHITECTURES, buildArchitecture, isArchitectureName } from '../../../training/architectures/architecture.ts';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 
 type Summary = { layer: string; config: Record<string, unknown> };
 

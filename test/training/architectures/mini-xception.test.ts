@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModelDir, saveModelDir } from '../../../training/registry/model-files.ts';
+import { loadModelDir, saveModelDir } from '../../../pipeline/models/model-files.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
 import { Replica } from '../../../training/engine/replica.ts';
 import { buildArchitecture } from '../../../training/architectures/architecture.ts';

@@ -7,7 +7,7 @@ import { NOTEBOOK_AUGMENTATION } from '../../../training/engine/batch-builder.ts
 import { Replica } from '../../../training/engine/replica.ts';
 import { initBackend } from '../../../training/engine/backend.ts';
 import { buildArchitecture } from '../../../training/architectures/architecture.ts';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { classPattern, FIXTURE_SIZE } from '../../helpers/emotion-fixtures.ts';
 
 const size = FIXTURE_SIZE;

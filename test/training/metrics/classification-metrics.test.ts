@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EMOTIONS, type Emotion } from '../../../pipeline/messages.ts';
 import { computeMetrics } from '../../../training/metrics/classification-metrics.ts';
-import type { EvaluationMetrics } from '../../../training/evaluation-result.ts';
+import type { EvaluationMetrics } from '../../../pipeline/models/evaluation-result.ts';
 
 const close = (actual: number, expected: number, what: string): void =>
   assert.ok(Math.abs(actual - expected) < 1e-12, `${what}: expected ${expected}, got ${actual}`);

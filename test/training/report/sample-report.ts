@@ -1,5 +1,5 @@
 import { EMOTIONS } from '../../../pipeline/messages.ts';
-import type { EpochRecord } from '../../../training/evaluation-result.ts';
+import type { EpochRecord } from '../../../pipeline/models/evaluation-result.ts';
 import { computeMetrics } from '../../../training/metrics/classification-metrics.ts';
 import type { TrainingReport } from '../../../training/report/training-report-types.ts';
 

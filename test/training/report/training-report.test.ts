@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { writeTrainingReport } from '../../../training/report/training-report.ts';
 import { tempDir } from '../../helpers/paths.ts';
 import { findAll, parseXml, textOf, type XmlElement } from './xml-tree.ts';

@@ -1,5 +1,5 @@
 import * as assert from 'uvu/assert';
-import { isEmotionStreamError } from '../../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../../common/errors.ts';
 
 /** Asserts that `action` throws (or rejects with) an ERR_DATASET error whose message matches `message`; returns that message. */
 export async function expectDatasetError(action: () => unknown, message: RegExp): Promise<string> {

@@ -1,10 +1,10 @@
 import { Subject, concatMap, from, type OperatorFunction, type Subscription } from 'rxjs';
 import { InMemoryFrameStore, type FrameStore } from '../frames/frame-store.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../common/errors.ts';
 import { isFrameStageMsg, type FrameStageMsg, type PipelineMsg } from '../messages.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import type { Bus, Consumer } from './transport.ts';
-import { PoisonMessageError } from './transport.ts';
+import type { Bus, Consumer } from '../bus/transport.ts';
+import { PoisonMessageError } from '../bus/transport.ts';
 import { jobId, parseEnvelope, type BusEnvelope, type StageQueue } from './bus-envelope.ts';
 
 export interface QueueStageOptions {

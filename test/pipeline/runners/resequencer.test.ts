@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Resequencer } from '../../../pipeline/bus/resequencer.ts';
+import { Resequencer } from '../../../pipeline/runners/resequencer.ts';
 
 const positions = (r: { released: [number, string][] }) => r.released.map(([p]) => p);
 

@@ -2,13 +2,13 @@ import { concatMap, from, lastValueFrom, type Observable } from 'rxjs';
 import type { PipelineConfig } from '../../config/schema.ts';
 import { InMemoryFrameStore, type FrameStore } from '../frames/frame-store.ts';
 import { FlowGate } from '../flow/flow-gate.ts';
-import { captureFfmpeg, type CaptureDrop } from '../stages/capture-ffmpeg.ts';
-import { toVideoSource } from '../compose.ts';
-import { EmotionStreamError, errorMessage } from '../errors.ts';
+import { captureFfmpeg, type CaptureDrop } from '../sources/capture-ffmpeg.ts';
+import { toVideoSource } from '../sources/to-video-source.ts';
+import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
 import type { PipelineMsg } from '../messages.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { RunSummary } from '../run-stats.ts';
-import type { Bus } from './transport.ts';
+import type { Bus } from '../bus/transport.ts';
 import { STAGE_QUEUES, TOPICS, jobId, sharedFrameKey, streamKeys, type BusEnvelope, type StageQueue } from './bus-envelope.ts';
 import type { StreamProgress } from './sink-runner.ts';
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isEmotionStreamError } from '../../../pipeline/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { FlowGate } from '../../../pipeline/flow/flow-gate.ts';
 import { InMemoryFrameStore } from '../../../pipeline/frames/frame-store.ts';
 import type { FrameMsg, PipelineMsg, StreamEndMsg, StreamStartMsg } from '../../../pipeline/messages.ts';
@@ -10,7 +10,7 @@ import { buildDemoClip } from '../../../pipeline/sources/demo-clip.ts';
 import { probeVideo } from '../../../pipeline/sources/probe-video.ts';
 import { runProcess } from '../../../pipeline/sources/run-process.ts';
 import type { VideoSource } from '../../../pipeline/sources/video-source.ts';
-import { captureFfmpeg, type CaptureDrop, type CaptureOptions } from '../../../pipeline/stages/capture-ffmpeg.ts';
+import { captureFfmpeg, type CaptureDrop, type CaptureOptions } from '../../../pipeline/sources/capture-ffmpeg.ts';
 import { tempDir } from '../../helpers/paths.ts';
 
 const tmp = tempDir('es-capture-');

@@ -1,4 +1,4 @@
-import type { Emotion } from '../pipeline/messages.ts';
+import type { Emotion } from '../messages.ts';
 
 /** Per-class scores on one evaluation set. */
 export interface ClassMetrics {

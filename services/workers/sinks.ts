@@ -1,5 +1,5 @@
-import { SinkRunner } from '../../pipeline/bus/sink-runner.ts';
-import { STAGE_QUEUES, TOPICS } from '../../pipeline/bus/bus-envelope.ts';
+import { SinkRunner } from '../../pipeline/runners/sink-runner.ts';
+import { STAGE_QUEUES, TOPICS } from '../../pipeline/runners/bus-envelope.ts';
 import { JsonlWriter } from '../../pipeline/sinks/jsonl-writer.ts';
 import type { EventSink } from '../../pipeline/events/event-sink.ts';
 import type { WireEvent } from '../../pipeline/events/wire-event.ts';
@@ -7,22 +7,23 @@ import type { Bus } from '../../pipeline/bus/transport.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';
 
 /**
- * broadcaster worker: puts every stream back in order and runs it through the sinks: wire events
- * to the bus (gateways serve them over WebSocket), the events JSONL file, annotated videos.
+ * sinks worker (formerly `broadcaster`, still accepted by that name): puts every stream back in
+ * order and runs it through the sinks: wire events to the bus (gateways serve them over
+ * WebSocket), the events JSONL file, annotated videos.
  */
-export async function startBroadcaster({ config, bus, logger, metrics }: WorkerContext): Promise<RunningWorker> {
-  const log = logger.child({ stage: 'broadcaster' });
+export async function startSinks({ config, bus, logger, metrics }: WorkerContext): Promise<RunningWorker> {
+  const log = logger.child({ stage: 'sinks' });
   const jsonl = config.output.eventsJsonl ? await JsonlWriter.open(config.output.eventsJsonl, { logger: log }) : undefined;
   const sinks: EventSink[] = [busEventPublisher(bus, log)];
   if (jsonl) sinks.push(jsonl);
   const runner = new SinkRunner({
     bus, sinks, reorderWindow: config.bus.reorderWindow, gapTimeoutMs: config.bus.gapTimeoutSeconds * 1000, logger: log,
     // Capture-to-sink latency per frame: what a user of the events sees.
-    onFrame: (msg) => metrics.frameOut('broadcaster', Date.now() - msg.meta.capturedAt),
+    onFrame: (msg) => metrics.frameOut('sinks', Date.now() - msg.meta.capturedAt),
   }).start();
   metrics.trackQueueDepth(STAGE_QUEUES.sink, () => bus.queue(STAGE_QUEUES.sink).depth());
   return {
-    stage: 'broadcaster',
+    stage: 'sinks',
     async stop(force) {
       try {
         await runner.stop(force);

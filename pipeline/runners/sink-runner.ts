@@ -1,6 +1,6 @@
 import { Subject, concatMap, from, type Subscription } from 'rxjs';
 import { InMemoryFrameStore } from '../frames/frame-store.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../common/errors.ts';
 import { isFrameStageMsg, type ClassificationsMsg, type PipelineMsg, type StreamStartMsg } from '../messages.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { emitEvents, type EmitEventsStats } from '../stages/emit-events.ts';
@@ -8,7 +8,7 @@ import { writeVideo, type VideoSink } from '../stages/write-video.ts';
 import { AnnotatedVideoWriter } from '../sinks/annotated-video-writer.ts';
 import { RunStats } from '../run-stats.ts';
 import type { EventSink } from '../events/event-sink.ts';
-import type { Bus, Consumer } from './transport.ts';
+import type { Bus, Consumer } from '../bus/transport.ts';
 import { Resequencer } from './resequencer.ts';
 import { STAGE_QUEUES, TOPICS, parseEnvelope, positionOf, streamKeys, type BusEnvelope } from './bus-envelope.ts';
 

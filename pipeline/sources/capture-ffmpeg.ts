@@ -1,16 +1,16 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { EmotionStreamError, errorMessage, type ErrorCode } from '../errors.ts';
+import { EmotionStreamError, errorMessage, type ErrorCode } from '../../common/errors.ts';
 import type { FlowGate } from '../flow/flow-gate.ts';
 import { FramePump, type PumpedFrame } from '../flow/frame-pump.ts';
 import { frameKey, type FrameStore } from '../frames/frame-store.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { FrameMsg, PipelineMsg, StreamEndMsg } from '../messages.ts';
-import { describeSource } from '../sources/describe-source.ts';
-import { ffmpegBinary } from '../sources/ffmpeg-binary.ts';
-import { FfmpegDecoder, type DecodedFrame, type DecoderExit } from '../sources/ffmpeg-decoder.ts';
-import { probeVideo, type VideoInfo } from '../sources/probe-video.ts';
-import { sourceReason } from '../sources/source-reason.ts';
-import type { VideoSource } from '../sources/video-source.ts';
+import { describeSource } from './describe-source.ts';
+import { ffmpegBinary } from './ffmpeg-binary.ts';
+import { FfmpegDecoder, type DecodedFrame, type DecoderExit } from './ffmpeg-decoder.ts';
+import { probeVideo, type VideoInfo } from './probe-video.ts';
+import { sourceReason } from './source-reason.ts';
+import type { VideoSource } from './video-source.ts';
 
 const STAGE = 'capture-ffmpeg';
 

@@ -1,4 +1,4 @@
-import type { Emotion } from '../pipeline/messages.ts';
+import type { Emotion } from '../messages.ts';
 import type { EvaluationMetrics } from './evaluation-result.ts';
 
 /**

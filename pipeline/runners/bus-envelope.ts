@@ -1,5 +1,5 @@
 import type { PipelineMsg } from '../messages.ts';
-import { PoisonMessageError } from './transport.ts';
+import { PoisonMessageError } from '../bus/transport.ts';
 
 /**
  * What crosses a stage queue: one pipeline message plus the stream it belongs to. Pixels never
