@@ -13,6 +13,9 @@ import { initBackend } from '../training/engine/backend.ts';
 import { DataParallelTrainer } from '../training/engine/data-parallel.ts';
 import { Replica } from '../training/engine/replica.ts';
 import { buildArchitecture } from '../training/architectures/architecture.ts';
+import { augmentBatch } from '../training/augment/random-affine.ts';
+import { Rng } from '../training/augment/rng.ts';
+import { NOTEBOOK_AUGMENTATION } from '../training/engine/batch-builder.ts';
 
 const { values } = parseArgs({ options: { arch: { type: 'string' }, steps: { type: 'string' }, workers: { type: 'string' }, 'cpu-batch': { type: 'string' } } });
 const arch = values.arch ?? 'seed';
@@ -58,6 +61,24 @@ async function cpuImagesPerSec(cpuBatch: number): Promise<number> {
   return cpuBatch / ((performance.now() - t0) / 1000);
 }
 
+/** Median milliseconds to augment one batch (notebook settings) on the main thread; each worker pays it per share. */
+function augmentMsPerBatch(): number {
+  const { pixels } = randomData(100);
+  const indices = Int32Array.from({ length: batch }, (_, i) => (i * 37) % 100);
+  const out = new Float32Array(batch * size * size);
+  const rng = new Rng(8);
+  const run = () => augmentBatch({ pixels, size, indices, rng, params: NOTEBOOK_AUGMENTATION, out });
+  for (let i = 0; i < 20; i++) run(); // warm-up: JIT
+  const times = Array.from({ length: 31 }, () => {
+    const t0 = performance.now();
+    run();
+    return performance.now() - t0;
+  }).sort((a, b) => a - b);
+  return times[15];
+}
+
+const augmentMs = augmentMsPerBatch();
+process.stderr.write(`augmentation: ${augmentMs.toFixed(2)} ms per ${batch}-image ${size}x${size} batch (median)\n`);
 const backend = await initBackend('auto');
 const results: Record<string, number> = {};
 results.workers_1 = await workersImagesPerSec(backend, 1);
@@ -75,6 +96,7 @@ const summary = {
   bench: 'train', arch, backend, batch, steps, cores: availableParallelism(),
   images_per_sec: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 10) / 10])),
   cpu_baseline_images_per_sec: Math.round(cpu * 100) / 100,
+  augment_ms_per_batch: Math.round(augmentMs * 100) / 100,
   ratio_vs_cpu: Math.round((best / cpu) * 10) / 10,
   worker_scaling: maxWorkers > 1 ? Math.round((results[`workers_${maxWorkers}`] / results.workers_1) * 100) / 100 : 1,
 };

@@ -35,6 +35,20 @@ export const classifierSchema = z.strictObject({
   tta: z.enum(TTA_MODES).default('none').describe('test-time augmentation: none; flip (each face averaged with its mirror image, 2x classification work); shift (mirror image and 2 px shifts of both, 10x). The README gives the accuracy each buys'),
 });
 
+export const smoothingSchema = z.strictObject({
+  timeConstantMs: z.number().min(0).max(60_000).default(600).describe('each track\'s class probabilities are averaged over time with this time constant (exponential, by presentation time, so 15 and 30 fps give the same result); 0 = no averaging'),
+  switchMargin: z.number().min(0).max(1).default(0.1).describe('the stable label changes only when another class leads it by this much (smoothed probability)...'),
+  minDwellMs: z.number().min(0).max(60_000).default(400).describe('...for at least this long'),
+});
+
+export const trackingSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe('follow each face from frame to frame (track ids, smoothed stable emotions, track-start / emotion-change / track-end events); false = every frame labelled on its own'),
+  maxMissedMs: z.number().int().min(0).max(60_000).default(1000).describe('a track unseen for longer than this ends (its track-end event summarises it); a face seen again later gets a new id'),
+  matchIou: z.number().gt(0).lt(1).default(0.3).describe('least overlap (intersection over union) between a face and a track\'s predicted box for the face to continue that track'),
+  highScore: z.number().min(0).max(1).default(0.75).describe('faces the detector is at least this sure of are matched to tracks first, weaker ones (found only near a known face) second, as in ByteTrack'),
+  smoothing: smoothingSchema.default(smoothingSchema.parse({})).describe('per-track emotion smoothing and hysteresis'),
+});
+
 export const outputSchema = z.strictObject({
   annotatedVideo: z.string().optional().describe('write the annotated video (H.264 mp4) here'),
   eventsJsonl: z.string().optional().describe('append one JSON event per line here'),
@@ -66,7 +80,7 @@ export const busSchema = z.strictObject({
   redisUrl: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// (TLS) URL').optional().describe('redis[s]://[user:password@]host:port[/db]; env EMOTION_STREAM_REDIS_URL sets it too'),
   prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1-32 letters, digits, "_", "." or "-"').default('es').describe('namespace of every Redis key (several stacks can share one Redis)'),
   frameTtlSeconds: z.number().int().min(5).max(86400).default(300).describe('frame pixels left behind by a crashed stack expire after this long'),
-  reorderWindow: z.number().int().min(4).max(4096).default(256).describe('most messages of one stream the broadcaster holds while waiting for an earlier one'),
+  reorderWindow: z.number().int().min(4).max(4096).default(256).describe('most messages of one stream the sinks worker holds while waiting for an earlier one'),
   jobLockSeconds: z.number().min(1).max(600).default(10).describe('a worker that dies holding a job (SIGKILL, lost host) gives it up after this long; another copy then redoes it'),
   gapTimeoutSeconds: z.number().min(1).max(3600).default(30).describe('a frame missing this long (lost for good) is skipped so its stream moves on'),
 });
@@ -74,7 +88,8 @@ export const busSchema = z.strictObject({
 export const workersSchema = z.strictObject({
   detectorConcurrency: z.number().int().min(1).max(64).default(2).describe('frames one detector worker holds at once'),
   classifierConcurrency: z.number().int().min(1).max(256).default(16).describe('frames one classifier worker holds at once (their faces share one batched predict)'),
-  annotatorConcurrency: z.number().int().min(1).max(64).default(4).describe('frames one annotator worker holds at once'),
+  annotatorConcurrency: z.number().int().min(1).max(64).default(4).describe('unused: annotation runs in the sinks worker since tracking needs each stream in order (kept so older config files still load)'),
+  trainerLockSeconds: z.number().min(1).max(3600).default(300).describe('a trainer that dies holding a retraining job (SIGKILL, lost host) gives it up after this long; another trainer then resumes it from its last checkpoint. Keep it above the longest validation or evaluation pass (they run on the trainer\'s thread)'),
 });
 
 export const metricsSchema = z.strictObject({
@@ -112,6 +127,7 @@ export const pipelineConfigSchema = z.strictObject({
   maxInFlight: z.number().int().min(1).max(256).default(8).describe('frames between capture and the sinks at once (bounds memory)'),
   detector: detectorSchema.default(detectorSchema.parse({})).describe('face detection (OpenCV)'),
   classifier: classifierSchema.default(classifierSchema.parse({})).describe('emotion classification (tfjs)'),
+  tracking: trackingSchema.default(trackingSchema.parse({})).describe('per-person tracks and stable emotions'),
   output: outputSchema.default({}).describe('where results go'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (structured JSON logs on stderr)'),
   bus: busSchema.default(busSchema.parse({})).describe('how stages are joined: in this process, or across processes through Redis'),
@@ -133,5 +149,7 @@ export type ReconnectConfig = z.infer<typeof reconnectSchema>;
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 export type DetectorConfig = z.infer<typeof detectorSchema>;
 export type ClassifierConfig = z.infer<typeof classifierSchema>;
+export type TrackingConfig = z.infer<typeof trackingSchema>;
+export type SmoothingConfig = z.infer<typeof smoothingSchema>;
 export type OutputConfig = z.infer<typeof outputSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;

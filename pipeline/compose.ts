@@ -36,7 +36,7 @@ export interface PipelineDeps {
   frameStore?: FrameStore;
   /**
    * Stage metrics (frames in/out, latency, faults per stage), labelled as the bus workers label
-   * theirs (detector, classifier, annotator); default: a registry of this run's own.
+   * theirs (detector, classifier, tracker, annotator); default: a registry of this run's own.
    */
   metrics?: WorkerMetrics;
 }
@@ -55,7 +55,7 @@ export interface PipelineRun {
 
 /**
  * The embedded pipeline: capture -> the registry's frame stages (detect-faces -> classify-emotion
- * -> annotate, each observed for metrics) -> emit-events -> write-video -> release-frames, one
+ * -> track-emotions -> annotate, each observed for metrics) -> emit-events -> write-video -> release-frames, one
  * RxJS chain in one process. Frames are held once in an
  * in-memory frame store; a flow gate of `maxInFlight` credits bounds memory and gives replay
  * its no-drop backpressure (capture waits) and live sources their drop-oldest policy.
@@ -80,11 +80,12 @@ export function runPipeline(config: PipelineConfig, deps: PipelineDeps): Pipelin
   const metrics = deps.metrics ?? new WorkerMetrics({ service: 'pipeline', defaultMetrics: false, logger });
   const services: StageServices = {
     frameStore, logger, detector: deps.detector, classifier: deps.classifier,
-    concurrency: config.detector.concurrency, maxBatchFaces: config.classifier.maxBatchFaces,
+    concurrency: config.detector.concurrency, maxBatchFaces: config.classifier.maxBatchFaces, tracking: config.tracking,
   };
   // The registry's frame stages in flow order; annotation only when someone will see the frames.
-  const analysed = wantedStages({ annotate: Boolean(config.output.annotatedVideo) }).reduce<Observable<PipelineMsg>>(
-    (stream, stage) => stream.pipe(observeStage(stage.worker, stage.operator(services), metrics, { faultStage: stage.name })),
+  const wants = { annotate: Boolean(config.output.annotatedVideo), track: config.tracking.enabled };
+  const analysed = wantedStages(wants).reduce<Observable<PipelineMsg>>(
+    (stream, stage) => stream.pipe(observeStage(stage.label, stage.operator(services), metrics, { faultStage: stage.name })),
     capture,
   );
   const graph: Observable<PipelineMsg> = analysed.pipe(

@@ -43,14 +43,70 @@ export interface StageFault {
 
 export interface DetectedFace {
   boxPx: BoxPx;
+  /**
+   * How sure the detector is, 0..1, when it says: a whole-frame search's faces score 1, a face
+   * found only by searching near a known one scores lower (the tracker matches those second).
+   */
+  score?: number;
+}
+
+/** A track's emotion over time: class probabilities averaged per track, with hysteresis on the label. */
+export interface StableEmotion {
+  label: Emotion;
+  /** Smoothed probability of `label`, 0..1. */
+  confidence: number;
+  scores: EmotionScores;
 }
 
 export interface ClassifiedFace extends DetectedFace {
+  /** This frame's own label (raw, per frame). */
   label: Emotion;
   /** Probability of `label`, 0..1. */
   confidence: number;
   scores: EmotionScores;
+  /** The person's id within the stream (track-emotions); ids are never reused within a stream. */
+  trackId?: number;
+  /** The track's smoothed emotion up to this frame (track-emotions). */
+  stable?: StableEmotion;
 }
+
+/** A person appeared: the first frame of a track. Times are the stream's presentation time (ms). */
+export interface TrackStartEvent {
+  type: 'track-start';
+  trackId: number;
+  atMs: number;
+  boxPx: BoxPx;
+}
+
+/** A track's stable emotion changed (after hysteresis). */
+export interface EmotionChangeEvent {
+  type: 'emotion-change';
+  trackId: number;
+  from: Emotion;
+  to: Emotion;
+  atMs: number;
+  /** Smoothed probability of `to`, 0..1. */
+  confidence: number;
+}
+
+/** A person left (unseen for longer than the tracker waits) or the stream ended: the track's summary. */
+export interface TrackEndEvent {
+  type: 'track-end';
+  trackId: number;
+  startMs: number;
+  endMs: number;
+  durationMs: number;
+  /** Frames the person was detected on. */
+  frames: number;
+  /** Share of the track's time spent in each stable emotion, 0..1, summing to 1. */
+  share: EmotionScores;
+  /** The stable emotion held longest. */
+  dominant: Emotion;
+  /** Mean stable confidence over the track's frames, 0..1. */
+  meanConfidence: number;
+}
+
+export type TrackEvent = TrackStartEvent | EmotionChangeEvent | TrackEndEvent;
 
 /** Per-stage processing time in milliseconds, filled in as the frame moves on. */
 export type StageTimings = Partial<Record<'detect' | 'classify' | 'annotate', number>>;
@@ -82,6 +138,8 @@ export interface ClassificationsMsg {
   fault?: StageFault;
   /** True once annotate has drawn boxes and labels into the stored frame. */
   annotated?: boolean;
+  /** Tracks that started or ended, and stable emotions that changed, on this frame (track-emotions). */
+  trackEvents?: TrackEvent[];
 }
 
 export interface StreamStartMsg {
@@ -106,6 +164,8 @@ export interface StreamEndMsg {
   reason: 'eof' | 'error' | 'stopped';
   error?: { code: string; message: string };
   endedAt: number;
+  /** The tracks still open when the stream ended, ended with it (track-emotions). */
+  trackEvents?: TrackEndEvent[];
 }
 
 export type FrameStageMsg = FrameMsg | DetectionsMsg | ClassificationsMsg;

@@ -1,4 +1,4 @@
-import type { ClassificationsMsg, StreamEndMsg, StreamStartMsg, StageTimings } from './messages.ts';
+import type { ClassificationsMsg, Emotion, EmotionScores, StreamEndMsg, StreamStartMsg, StageTimings, TrackEndEvent } from './messages.ts';
 import type { EmitEventsStats } from './stages/emit-events.ts';
 
 export interface LatencyStats {
@@ -8,7 +8,19 @@ export interface LatencyStats {
   max: number;
 }
 
-/** What a finished run reports: counts, throughput, per-stage time and how the stream ended. */
+/** One person of a run (a track), as the summary lists them. Times are presentation times (ms). */
+export interface PersonSummary {
+  trackId: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  frames: number;
+  dominant: Emotion;
+  /** Share of the person's time in each stable emotion, 0..1. */
+  share: EmotionScores;
+  meanConfidence: number;
+}
+
+/** What a finished run reports: counts, throughput, per-stage time, the people seen and how the stream ended. */
 export interface RunSummary {
   cameraId: string | null;
   source: string | null;
@@ -29,6 +41,8 @@ export interface RunSummary {
   /** Capture (frame read) to the end of the chain, milliseconds. */
   latencyMs: LatencyStats | null;
   labels: Record<string, number>;
+  /** Every person tracked, by track id (empty when tracking is off). */
+  people: PersonSummary[];
   end: { reason: StreamEndMsg['reason']; error?: StreamEndMsg['error'] } | null;
 }
 
@@ -46,6 +60,7 @@ export class RunStats {
   private readonly timings: Record<string, number[]> = {};
   private readonly latencies: number[] = [];
   private readonly labels: Record<string, number> = {};
+  private readonly people: PersonSummary[] = [];
 
   start(msg: StreamStartMsg): void {
     this.startMsg = msg;
@@ -60,10 +75,16 @@ export class RunStats {
     for (const [stage, ms] of Object.entries(msg.timings)) (this.timings[stage] ??= []).push(ms);
     this.latencies.push(Date.now() - msg.meta.capturedAt);
     for (const f of msg.faces) this.labels[f.label] = (this.labels[f.label] ?? 0) + 1;
+    this.trackEnds(msg.trackEvents);
   }
 
   end(msg: StreamEndMsg): void {
     this.endMsg = msg;
+    this.trackEnds(msg.trackEvents);
+  }
+
+  private trackEnds(events: readonly { type: string }[] | undefined): void {
+    for (const e of events ?? []) if (e.type === 'track-end') this.people.push(personOf(e as TrackEndEvent));
   }
 
   dropped(): void {
@@ -85,9 +106,15 @@ export class RunStats {
       stageMs: Object.fromEntries(Object.entries(this.timings).map(([k, v]) => [k, latency(v)])),
       latencyMs: this.latencies.length ? latency(this.latencies) : null,
       labels: this.labels,
+      people: [...this.people].sort((a, b) => a.trackId - b.trackId),
       end: this.endMsg ? endOf(this.endMsg) : null,
     };
   }
+}
+
+function personOf(e: TrackEndEvent): PersonSummary {
+  const share = Object.fromEntries(Object.entries(e.share).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])) as EmotionScores;
+  return { trackId: e.trackId, firstSeenMs: round(e.startMs), lastSeenMs: round(e.endMs), frames: e.frames, dominant: e.dominant, share, meanConfidence: Math.round(e.meanConfidence * 1e4) / 1e4 };
 }
 
 /** `error` only when there is one: `'error' in end` and deep comparisons must not see an undefined key. */

@@ -1,20 +1,22 @@
 import type { OperatorFunction } from 'rxjs';
-import type { StackConfig } from '../config/schema.ts';
+import type { StackConfig, TrackingConfig } from '../config/schema.ts';
 import { EmotionStreamError } from '../common/errors.ts';
 import type { FrameStore } from './frames/frame-store.ts';
 import type { FaceDetector } from './detectors/face-detector.ts';
 import type { EmotionClassifier } from './classifiers/emotion-classifier.ts';
+import type { TrackIdSource } from './tracking/face-tracker.ts';
 import type { Logger } from './logger.ts';
-import type { PipelineMsg } from './messages.ts';
+import type { ClassificationsMsg, PipelineMsg } from './messages.ts';
 import { STAGE_QUEUES, type StageQueue } from './runners/bus-envelope.ts';
 import { detectFaces } from './stages/detect-faces.ts';
 import { classifyEmotion } from './stages/classify-emotion.ts';
+import { trackEmotions } from './stages/track-emotions.ts';
 import { annotate } from './stages/annotate.ts';
 
 /**
- * What a frame stage is built from. The embedded pipeline (compose.ts) and a stage worker
- * (services/workers/frame-stage-worker.ts) fill it in their own way; each stage takes what it
- * needs. `classifier` is read for every batch, so a worker may swap it (hot reload).
+ * What a frame stage is built from. The embedded pipeline (compose.ts), a stage worker
+ * (services/workers/frame-stage-worker.ts) and the sinks worker fill it in their own way; each
+ * stage takes what it needs. `classifier` is read for every batch, so a worker may swap it.
  */
 export interface StageServices {
   frameStore: FrameStore;
@@ -23,44 +25,57 @@ export interface StageServices {
   concurrency: number;
   /** Most faces in one predict (classify-emotion). */
   maxBatchFaces: number;
+  tracking: TrackingConfig;
   detector?: FaceDetector;
   classifier?: EmotionClassifier;
+  /** Where each camera's track ids come from (default: 1, 2, 3... per stream). */
+  trackIds?: (cameraId: string) => TrackIdSource;
+  /** Whether a frame's stream wants it drawn (default: every frame); a sinks worker serves several streams. */
+  drawn?: (msg: ClassificationsMsg) => boolean;
 }
 
 /** The model a stage needs loaded before it can run. */
 export type StageModel = 'detector' | 'classifier';
 
-/** One frame stage: its operator, and how it runs on its own on the bus. */
+/** What a stream asks of the stages: drawn frames (an annotated video), and tracks. */
+export interface StreamWants {
+  annotate: boolean;
+  track: boolean;
+}
+
+/**
+ * Where a stage runs when stages are joined by a bus: `queue` stages have workers of their own
+ * (any number of copies, frames handled out of order); `ordered` stages need each stream's frames
+ * in order and run in the sinks worker, after its per-stream resequencer.
+ */
+export type StagePlacement =
+  | { kind: 'queue'; worker: 'detector' | 'classifier'; queue: StageQueue; concurrency: (workers: StackConfig['workers']) => number }
+  | { kind: 'ordered' };
+
+/** One frame stage of the pipeline. */
 export interface FrameStage {
   /** The operator's name: its file in stages/, and `fault.stage` on the frames it faults. */
-  name: 'detect-faces' | 'classify-emotion' | 'annotate';
-  /** The worker that runs it (`emotion-stream worker <name>`), also the `stage` label of its metrics. */
-  worker: 'detector' | 'classifier' | 'annotator';
-  /** The queue its frames wait on when stages are joined by a bus. */
-  queue: StageQueue;
+  name: 'detect-faces' | 'classify-emotion' | 'track-emotions' | 'annotate';
+  /** The `stage` label of its metrics (the worker's name for queue stages). */
+  label: string;
+  placement: StagePlacement;
   /** What it needs loaded (null: nothing). */
   needs: StageModel | null;
-  /** It draws into the pixels, so a worker writes them back to the shared store. */
-  writesPixels: boolean;
-  /** Whether a stream's frames go through it (annotation only when someone wants the drawn frames). */
-  wanted(stream: { annotate: boolean }): boolean;
-  /** Frames one worker holds at once. */
-  workerConcurrency(workers: StackConfig['workers']): number;
+  /** Whether a stream's frames go through it. */
+  wanted(stream: StreamWants): boolean;
   operator(services: StageServices): OperatorFunction<PipelineMsg, PipelineMsg>;
 }
 
 /** The frame stages in flow order: capture feeds the first, the sinks take what the last emits. */
 export const FRAME_STAGES: readonly FrameStage[] = [
   {
-    name: 'detect-faces', worker: 'detector', queue: STAGE_QUEUES.detect, needs: 'detector', writesPixels: false,
-    wanted: () => true,
-    workerConcurrency: (w) => w.detectorConcurrency,
+    name: 'detect-faces', label: 'detector', needs: 'detector', wanted: () => true,
+    placement: { kind: 'queue', worker: 'detector', queue: STAGE_QUEUES.detect, concurrency: (w) => w.detectorConcurrency },
     operator: (s) => detectFaces({ detector: required(s.detector, 'detector', 'detect-faces'), frameStore: s.frameStore, concurrency: s.concurrency, logger: s.logger }),
   },
   {
-    name: 'classify-emotion', worker: 'classifier', queue: STAGE_QUEUES.classify, needs: 'classifier', writesPixels: false,
-    wanted: () => true,
-    workerConcurrency: (w) => w.classifierConcurrency,
+    name: 'classify-emotion', label: 'classifier', needs: 'classifier', wanted: () => true,
+    placement: { kind: 'queue', worker: 'classifier', queue: STAGE_QUEUES.classify, concurrency: (w) => w.classifierConcurrency },
     operator: (s) => {
       required(s.classifier, 'classifier', 'classify-emotion');
       // A getter, not a copy: a worker that swaps `s.classifier` switches every later batch.
@@ -68,27 +83,45 @@ export const FRAME_STAGES: readonly FrameStage[] = [
     },
   },
   {
-    name: 'annotate', worker: 'annotator', queue: STAGE_QUEUES.annotate, needs: null, writesPixels: true,
+    name: 'track-emotions', label: 'tracker', needs: null, placement: { kind: 'ordered' },
+    wanted: (stream) => stream.track,
+    operator: (s) => trackEmotions({ config: s.tracking, trackIds: s.trackIds, logger: s.logger }),
+  },
+  {
+    // Ordered: it draws the stable label and the track's colour, which need the tracker's view.
+    name: 'annotate', label: 'annotator', needs: null, placement: { kind: 'ordered' },
     wanted: (stream) => stream.annotate,
-    workerConcurrency: (w) => w.annotatorConcurrency,
-    operator: (s) => annotate({ frameStore: s.frameStore, logger: s.logger }),
+    operator: (s) => annotate({ frameStore: s.frameStore, logger: s.logger, drawn: s.drawn }),
   },
 ];
 
+/** A stage with workers of its own on a bus. */
+export type QueueStage = FrameStage & { placement: Extract<StagePlacement, { kind: 'queue' }> };
+
 /** The stages a stream's frames go through, in flow order. */
-export function wantedStages(stream: { annotate: boolean }): FrameStage[] {
+export function wantedStages(stream: StreamWants): FrameStage[] {
   return FRAME_STAGES.filter((s) => s.wanted(stream));
 }
 
-/** Where a frame goes after `stage`: the next stage the stream wants, else the sinks. */
-export function nextQueue(stage: FrameStage, stream: { annotate: boolean }): StageQueue {
-  const after = FRAME_STAGES.slice(FRAME_STAGES.indexOf(stage) + 1).find((s) => s.wanted(stream));
-  return after?.queue ?? STAGE_QUEUES.sink;
+/** The stages with workers of their own on a bus, in flow order. */
+export function queueStages(): QueueStage[] {
+  return FRAME_STAGES.filter((s): s is QueueStage => s.placement.kind === 'queue');
 }
 
-/** The stage run by a worker of this name, if it is a frame stage. */
-export function frameStageOfWorker(worker: string): FrameStage | undefined {
-  return FRAME_STAGES.find((s) => s.worker === worker);
+/** The stages the sinks worker runs after its resequencer, in flow order. */
+export function orderedStages(stream: StreamWants): FrameStage[] {
+  return wantedStages(stream).filter((s) => s.placement.kind === 'ordered');
+}
+
+/** Where a frame goes after the queue stage `stage`: the next queue stage, else the sinks. */
+export function nextQueue(stage: FrameStage): StageQueue {
+  const after = FRAME_STAGES.slice(FRAME_STAGES.indexOf(stage) + 1).find((s) => s.placement.kind === 'queue');
+  return after?.placement.kind === 'queue' ? after.placement.queue : STAGE_QUEUES.sink;
+}
+
+/** The queue stage run by a worker of this name. */
+export function frameStageOfWorker(worker: string): QueueStage | undefined {
+  return queueStages().find((s) => s.placement.worker === worker);
 }
 
 function required<T>(value: T | undefined, what: StageModel, stage: string): T {

@@ -11,7 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   demo: { summary: 'build a demo clip from package-shipped photos and replay it (no camera needed)', load: () => import('./cli/demo-command.ts') },
   train: { summary: 'train an emotion model (FER2013 / FER+ / csv / image folders)', load: () => import('./cli/train-command.ts') },
   up: { summary: 'run every stage as workers in one process (in-memory bus, or Redis with --redis)', load: () => import('./cli/up-command.ts') },
-  worker: { summary: 'run stage workers on Redis (BullMQ): capture, detector, classifier, annotator, broadcaster, gateway', load: () => import('./cli/worker-command.ts') },
+  worker: { summary: 'run stage workers on Redis (BullMQ): capture, detector, classifier, sinks, gateway, trainer', load: () => import('./cli/worker-command.ts') },
   evaluate: { summary: 'evaluate a model directory on a labelled dataset', load: () => import('./cli/evaluate-command.ts') },
 };
 

@@ -40,7 +40,7 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
     const wsPort = await openEventSinks(config, logger, opened);
     const { classifier, backend } = await loadEmotionClassifier(config.classifier);
     opened.classifier = classifier;
-    const detector = (opened.detector = await loadFaceDetector(config.detector, logger));
+    const detector = (opened.detector = await loadFaceDetector(config.detector, logger, config.tracking));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });
     const run = runPipeline(config, {

@@ -1,5 +1,4 @@
 import type { StackConfig } from '../config/schema.ts';
-import { errorMessage } from '../common/errors.ts';
 import type { Logger } from '../pipeline/logger.ts';
 import { startStack, type BusRunSummary, type StageName } from './stack.ts';
 
@@ -39,7 +38,7 @@ export async function runStack(config: StackConfig, stages: readonly StageName[]
     await signal;
     return null;
   } catch (err) {
-    logger.error({ err: errorMessage(err) }, 'stack failed');
+    logger.error({ err }, 'stack failed');
     await stop('error');
     throw err;
   } finally {

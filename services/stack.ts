@@ -3,9 +3,8 @@ import { connectBus } from '../pipeline/bus/connect-bus.ts';
 import { redactUrl } from '../common/redact-url.ts';
 import type { Bus } from '../pipeline/bus/transport.ts';
 import type { BusRunSummary } from '../pipeline/runners/capture-publisher.ts';
-import { errorMessage } from '../common/errors.ts';
 import type { Logger } from '../pipeline/logger.ts';
-import { FRAME_STAGES } from '../pipeline/stage-registry.ts';
+import { queueStages, type QueueStage } from '../pipeline/stage-registry.ts';
 import { WorkerMetrics } from '../pipeline/observe/worker-metrics.ts';
 import { startMetricsServer, type MetricsServer } from '../pipeline/observe/metrics-server.ts';
 import type { RunningWorker, WorkerContext } from './workers/worker-context.ts';
@@ -16,16 +15,19 @@ import { startGateway } from './workers/gateway.ts';
 import { startTrainer } from './workers/trainer.ts';
 
 type StartWorker = (ctx: WorkerContext) => Promise<RunningWorker>;
-type FrameStageWorker = (typeof FRAME_STAGES)[number]['worker'];
+type FrameStageWorker = QueueStage['placement']['worker'];
 
-/** A worker per frame stage of the registry (the embedded pipeline builds from it too), last stage first. */
+/**
+ * A worker per queue stage of the registry (the embedded pipeline builds from it too), last stage
+ * first; the ordered stages (track-emotions, annotate) run in the sinks worker.
+ */
 function frameStageWorkers(): Record<FrameStageWorker, StartWorker> {
-  const workers = [...FRAME_STAGES].reverse().map((stage) => [stage.worker, (ctx: WorkerContext) => startFrameStageWorker(stage, ctx)]);
+  const workers = queueStages().reverse().map((stage) => [stage.placement.worker, (ctx: WorkerContext) => startFrameStageWorker(stage, ctx)]);
   return Object.fromEntries(workers) as Record<FrameStageWorker, StartWorker>;
 }
 
 /**
- * Stage workers by name, in start order: consumers first (the sinks, then the frame stages from
+ * Stage workers by name, in start order: consumers first (the sinks, then the queue stages from
  * the last to the first), then the producers (the gateway runs cameras, capture a source), so no
  * frame waits on a missing stage; they stop in reverse order.
  */
@@ -42,6 +44,11 @@ export const STAGE_NAMES = Object.keys(STAGE_WORKERS) as StageName[];
 
 /** Old worker names still accepted: `broadcaster` runs the sinks. */
 export const STAGE_ALIASES: Readonly<Record<string, StageName>> = { broadcaster: 'sinks' };
+
+/** Workers that no longer exist, and what to do instead (a clear word rather than "unknown stage"). */
+export const RETIRED_STAGES: Readonly<Record<string, string>> = {
+  annotator: 'the annotator worker is gone: annotation runs in the sinks worker, after tracking (both need each stream\'s frames in order); drop it from your deployment',
+};
 
 /** A stage's name as the stack knows it (aliases resolved), or undefined for an unknown name. */
 export function resolveStageName(name: string): StageName | undefined {
@@ -77,7 +84,7 @@ export async function startStack(config: StackConfig, stages: readonly StageName
     // Flow order: capture stops intake first, each later stage then finishes what is in hand.
     for (const name of [...STAGE_NAMES].reverse()) {
       for (const w of workers.filter((x) => x.stage === name)) {
-        await w.stop(force).catch((err: unknown) => logger.error({ stage: w.stage, err: errorMessage(err) }, 'worker did not stop cleanly'));
+        await w.stop(force).catch((err: unknown) => logger.error({ stage: w.stage, err }, 'worker did not stop cleanly'));
       }
     }
     await server?.close();

@@ -133,7 +133,7 @@ class MemoryQueue<T> implements WorkQueue<T> {
   }
 
   private onFailure(entry: Entry<T>, err: unknown): void {
-    const fields = { queue: this.name, job: entry.id, attempt: entry.attempt, err: errorMessage(err) };
+    const fields = { queue: this.name, job: entry.id, attempt: entry.attempt, err };
     if (isPoisonMessage(err) || entry.attempt >= this.attempts) {
       this.known.delete(entry.id);
       this.failed += 1;
@@ -163,7 +163,7 @@ class MemoryTopic<T> implements Topic<T> {
         try {
           handler(data);
         } catch (err) {
-          this.logger.error({ topic: this.name, err: errorMessage(err) }, 'topic subscriber threw');
+          this.logger.error({ topic: this.name, err }, 'topic subscriber threw');
         }
       });
     }

@@ -57,7 +57,7 @@ function errorReporter(logger: Logger): ReportError {
     if (now - (lastLogged.get(message) ?? 0) < ERROR_LOG_WINDOW_MS) return;
     if (lastLogged.size >= 100) lastLogged.clear();
     lastLogged.set(message, now);
-    logger.warn({ source, ...fields, err: message }, 'Redis error (connections reconnect on their own)');
+    logger.warn({ source, ...fields, err }, 'Redis error (connections reconnect on their own)');
   };
 }
 
@@ -136,7 +136,7 @@ class RedisWorkQueue<T> implements WorkQueue<T> {
     try {
       await handler({ id, data: job.data as T, attempt });
     } catch (err) {
-      const fields = { queue: this.name, job: id, attempt, err: errorMessage(err) };
+      const fields = { queue: this.name, job: id, attempt, err };
       if (isPoisonMessage(err)) {
         this.logger.error(fields, 'poison message: job failed without retry');
         throw new UnrecoverableError(errorMessage(err));
@@ -200,14 +200,14 @@ class SharedSubscriber {
     try {
       data = JSON.parse(message);
     } catch (err) {
-      this.logger.error({ channel, err: errorMessage(err) }, 'topic message is not JSON: dropped');
+      this.logger.error({ channel, err }, 'topic message is not JSON: dropped');
       return;
     }
     for (const handler of [...entry.handlers]) {
       try {
         handler(data);
       } catch (err) {
-        this.logger.error({ channel, err: errorMessage(err) }, 'topic subscriber threw');
+        this.logger.error({ channel, err }, 'topic subscriber threw');
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { BoxPx } from '../messages.ts';
+import type { BoxPx, DetectedFace } from '../messages.ts';
 import type { BgrFrame } from '../frames/bgr-image.ts';
 
 /** Which stream a frame belongs to and where in it: lets a detector keep per-stream state (tracking). */
@@ -9,6 +9,8 @@ export interface DetectContext {
   seq: number;
   /** A live source: favour latency (e.g. slow work off the frame's path) over reproducible output. */
   live?: boolean;
+  /** The frame's presentation time in ms (motion models predict where a face will be then). */
+  ptsMs?: number;
 }
 
 /**
@@ -26,6 +28,12 @@ export interface FaceDetector {
    * `context` is optional: stateless detectors ignore it.
    */
   detect(frame: BgrFrame, context?: DetectContext): Promise<BoxPx[]>;
+  /**
+   * The same faces with how sure the detector is of each (0..1), for detectors that can tell:
+   * e.g. detect-then-track scores a whole-frame search's faces 1 and faces found only near a known
+   * one lower. detect-faces prefers it when present.
+   */
+  detectScored?(frame: BgrFrame, context?: DetectContext): Promise<DetectedFace[]>;
   /** Releases native resources; `detect` must not be called afterwards. */
   dispose?(): void;
 }

@@ -1,5 +1,4 @@
-import type { DetectorConfig } from '../../config/schema.ts';
-import { errorMessage } from '../../common/errors.ts';
+import type { DetectorConfig, TrackingConfig } from '../../config/schema.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { FaceDetector } from './face-detector.ts';
 import { loadHaarCascadeDetector } from './haar-cascade-detector.ts';
@@ -10,14 +9,19 @@ import { TrackingFaceDetector } from './tracking-face-detector.ts';
  * (the notebook) or wrapped in detect-then-track when `fullDetectEvery` (replays) or
  * `liveFullDetectEvery` (live cameras) is above 1.
  *
+ * Detect-then-track keeps its known faces with the tracker's settings (`tracking`), so a face
+ * is looked for as long as its track lives.
+ *
  * @throws ERR_CONFIG for invalid options; ERR_DETECTOR_LOAD when the cascade cannot be loaded.
  */
-export async function loadFaceDetector(config: DetectorConfig, logger: Logger = silentLogger()): Promise<FaceDetector> {
+export async function loadFaceDetector(config: DetectorConfig, logger: Logger = silentLogger(), tracking?: Pick<TrackingConfig, 'maxMissedMs' | 'matchIou'>): Promise<FaceDetector> {
   const haar = await loadHaarCascadeDetector(config);
   if (config.fullDetectEvery <= 1 && config.liveFullDetectEvery <= 1) return haar;
   return new TrackingFaceDetector(haar, {
     fullEvery: config.fullDetectEvery,
     liveFullEvery: config.liveFullDetectEvery,
-    onBackgroundError: (err, context) => logger.warn({ camera: context.stream, frame: context.seq, err: errorMessage(err) }, 'background whole-frame face search failed'),
+    maxMissedMs: tracking?.maxMissedMs,
+    matchIou: tracking?.matchIou,
+    onBackgroundError: (err, context) => logger.warn({ camera: context.stream, frame: context.seq, err }, 'background whole-frame face search failed'),
   });
 }

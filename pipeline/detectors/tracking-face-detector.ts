@@ -1,5 +1,6 @@
-import type { BoxPx } from '../messages.ts';
+import type { BoxPx, DetectedFace } from '../messages.ts';
 import type { BgrFrame } from '../frames/bgr-image.ts';
+import { FaceTracker } from '../tracking/face-tracker.ts';
 import { iou } from './box-iou.ts';
 import type { DetectContext, FaceDetector, RegionFaceDetector } from './face-detector.ts';
 
@@ -10,25 +11,33 @@ export interface TrackingOptions {
   liveFullEvery?: number;
   /** How far around a known face to look for it on the frames in between, in face sides (default 0.35). */
   margin?: number;
-  /** Frames a known face may go unseen near its last box before it is forgotten until the next whole-frame pass (default 2). */
-  maxMisses?: number;
+  /**
+   * How long (ms of presentation time) a known face may go unseen near where its track predicts
+   * it before it is forgotten until the next whole-frame pass (default 1000, as tracking.maxMissedMs).
+   */
+  maxMissedMs?: number;
+  /** Least IoU for a face found to continue a known one (default 0.3, as tracking.matchIou). */
+  matchIou?: number;
   /** Streams remembered at once; the least recently seen is forgotten first (default 256). */
   maxStreams?: number;
   /** Told when a background whole-frame pass fails (the next one is tried N frames later). */
   onBackgroundError?: (err: unknown, context: DetectContext) => void;
 }
 
-interface Track {
-  box: BoxPx;
-  misses: number;
-}
-
 interface StreamState {
   /** seq of the last whole-frame pass started. */
   lastFullSeq: number;
-  tracks: Track[];
+  /** Highest seq seen: a smaller one means the stream started again. */
+  lastSeq: number;
+  /** The faces known in this stream: the same tracker the track-emotions stage uses for identities. */
+  tracks: FaceTracker;
   passInFlight: boolean;
 }
+
+/** How sure we are of a face found only by searching near a known one: matched to tracks second (ByteTrack). */
+export const NEAR_SEARCH_SCORE = 0.5;
+/** Frame times when a context gives none (25 fps). */
+const DEFAULT_FRAME_MS = 40;
 
 /** Boxes overlapping more than this (intersection over union) are the same face. */
 const SAME_FACE_IOU = 0.3;
@@ -37,9 +46,11 @@ const SAME_FACE_IOU = 0.3;
  * Detect-then-track: the wrapped detector searches the whole frame on every `fullEvery`-th
  * frame of a stream (`liveFullEvery`-th for live frames); on the frames in between it only looks near the faces it already knows
  * (a window around each, at about its size), which costs a few ms instead of a whole-frame
- * pyramid. Every frame's boxes are found on that frame's own pixels; what is given up is that a
- * face entering the picture is found at the next whole-frame pass. A face missed near its box
- * for more than `maxMisses` frames waits for that pass too.
+ * pyramid. The known faces are tracks of a FaceTracker (pipeline/tracking: Kalman-predicted boxes,
+ * so a moving face is looked for where it will be, not where it was). Every frame's boxes are
+ * found on that frame's own pixels; what is given up is that a face entering the picture is found
+ * at the next whole-frame pass. A face unseen for more than `maxMissedMs` waits for that pass too.
+ * Faces of a whole-frame pass score 1, faces found near a known one NEAR_SEARCH_SCORE.
  *
  * Replays (`context.live` false): the pass runs on the frame itself, so which frames get one
  * depends only on `seq` (with one frame detected at a time a replay gives the same boxes every
@@ -52,31 +63,38 @@ export class TrackingFaceDetector implements FaceDetector {
   readonly name: string;
   private readonly streams = new Map<string, StreamState>();
   private readonly margin: number;
-  private readonly maxMisses: number;
   private readonly maxStreams: number;
 
   constructor(private readonly inner: RegionFaceDetector, private readonly options: TrackingOptions) {
     this.name = `${inner.name}+tracking`;
     this.margin = options.margin ?? 0.35;
-    this.maxMisses = options.maxMisses ?? 2;
     this.maxStreams = options.maxStreams ?? 256;
   }
 
   async detect(frame: BgrFrame, context?: DetectContext): Promise<BoxPx[]> {
+    return (await this.detectScored(frame, context)).map((f) => f.boxPx);
+  }
+
+  async detectScored(frame: BgrFrame, context?: DetectContext): Promise<DetectedFace[]> {
     const every = context?.live ? (this.options.liveFullEvery ?? this.options.fullEvery) : this.options.fullEvery;
-    if (!context || every <= 1) return this.inner.detect(frame);
-    const known = this.streams.get(context.stream);
+    if (!context || every <= 1) return whole(await this.inner.detect(frame));
+    const t = context.ptsMs ?? context.seq * DEFAULT_FRAME_MS;
+    const previous = this.streams.get(context.stream);
+    // A stream that starts again (seq back to 0) starts with no known faces.
+    const known = previous && context.seq >= previous.lastSeq - every ? previous : undefined;
     const due = !known || this.isPassDue(known, context.seq, every);
-    const state = known ?? { lastFullSeq: context.seq, tracks: [], passInFlight: false };
+    const state = known ?? { lastFullSeq: context.seq, lastSeq: context.seq, tracks: this.newTracks(), passInFlight: false };
+    state.lastSeq = Math.max(state.lastSeq, context.seq);
     this.remember(context.stream, state);
     if (due && !context.live) {
       state.lastFullSeq = context.seq; // frames detected alongside this one track instead of starting their own pass
       const boxes = await this.inner.detect(frame);
-      state.tracks = boxes.map((box) => ({ box, misses: 0 }));
-      return boxes;
+      // The pass sees every face: the known ones continue their tracks, the rest start new ones.
+      state.tracks.update(whole(boxes), t);
+      return whole(boxes);
     }
-    if (due && !state.passInFlight) this.startBackgroundPass(frame, context, state);
-    return this.track(frame, state);
+    if (due && !state.passInFlight) this.startBackgroundPass(frame, context, state, t);
+    return this.track(frame, state, t);
   }
 
   dispose(): void {
@@ -84,28 +102,26 @@ export class TrackingFaceDetector implements FaceDetector {
     this.inner.dispose?.();
   }
 
-  /** Looks for each known face near its last box; updates the tracks; returns this frame's faces. */
-  private async track(frame: BgrFrame, state: StreamState): Promise<BoxPx[]> {
-    const known = state.tracks;
+  /** Looks for each known face near where its track predicts it; updates the tracks; returns this frame's faces. */
+  private async track(frame: BgrFrame, state: StreamState, t: number): Promise<DetectedFace[]> {
+    state.tracks.update([], t); // ends the tracks unseen for too long: they are not looked for
+    const known = state.tracks.predict(t).map((k) => clip(k.boxPx, frame));
     if (known.length === 0) return [];
-    const found = await this.inner.detectNear(frame, known.map((t) => t.box), this.margin);
+    const found = await this.inner.detectNear(frame, known, this.margin);
     const boxes: BoxPx[] = [];
-    const tracks: Track[] = [];
-    found.forEach((box, i) => {
-      if (box && !boxes.some((b) => iou(b, box) > SAME_FACE_IOU)) {
-        boxes.push(box);
-        tracks.push({ box, misses: 0 });
-      } else if (!box && known[i].misses < this.maxMisses) {
-        tracks.push({ box: known[i].box, misses: known[i].misses + 1 });
-      }
-    });
-    // Tracks a background pass added meanwhile are kept (they were not looked for on this frame).
-    for (const t of state.tracks) if (!known.includes(t) && !tracks.some((k) => iou(k.box, t.box) > SAME_FACE_IOU)) tracks.push(t);
-    state.tracks = tracks;
-    return boxes.sort((a, b) => a.x - b.x || a.y - b.y);
+    for (const box of found) if (box && !boxes.some((b) => iou(b, box) > SAME_FACE_IOU)) boxes.push(box);
+    boxes.sort((a, b) => a.x - b.x || a.y - b.y);
+    const faces = boxes.map((boxPx) => ({ boxPx, score: NEAR_SEARCH_SCORE }));
+    state.tracks.update(faces, t);
+    return faces;
   }
 
-  private startBackgroundPass(frame: BgrFrame, context: DetectContext, state: StreamState): void {
+  private newTracks(): FaceTracker {
+    const { maxMissedMs = 1000, matchIou = SAME_FACE_IOU } = this.options;
+    return new FaceTracker({ maxMissedMs, matchIou, highScore: 1 });
+  }
+
+  private startBackgroundPass(frame: BgrFrame, context: DetectContext, state: StreamState, t: number): void {
     state.lastFullSeq = context.seq;
     state.passInFlight = true;
     // The frame's pixels go back to the frame store once this frame moves on: search a copy.
@@ -114,8 +130,9 @@ export class TrackingFaceDetector implements FaceDetector {
       .then((boxes) => {
         if (this.streams.get(context.stream) !== state) return; // forgotten meanwhile
         // Tracks updated on later frames are fresher than the pass: only faces it found that no track covers join.
-        const fresh = boxes.filter((box) => !state.tracks.some((t) => iou(t.box, box) > SAME_FACE_IOU));
-        state.tracks = [...state.tracks, ...fresh.map((box) => ({ box, misses: 0 }))];
+        const open = state.tracks.predict(t);
+        const fresh = boxes.filter((box) => !open.some((k) => iou(k.boxPx, box) > SAME_FACE_IOU));
+        state.tracks.update(whole(fresh), t);
       })
       .catch((err: unknown) => this.options.onBackgroundError?.(err, context))
       .finally(() => { state.passInFlight = false; });
@@ -131,4 +148,16 @@ export class TrackingFaceDetector implements FaceDetector {
     this.streams.set(stream, state);
     if (this.streams.size > this.maxStreams) this.streams.delete(this.streams.keys().next().value as string);
   }
+}
+
+/** A whole-frame search's faces: it saw the whole frame, so each scores 1. */
+function whole(boxes: BoxPx[]): DetectedFace[] {
+  return boxes.map((boxPx) => ({ boxPx, score: 1 }));
+}
+
+/** A predicted box as an integer box inside the frame (a track may drift past an edge). */
+function clip(box: BoxPx, frame: BgrFrame): BoxPx {
+  const x = Math.max(0, Math.min(frame.width - 1, Math.round(box.x)));
+  const y = Math.max(0, Math.min(frame.height - 1, Math.round(box.y)));
+  return { x, y, width: Math.max(1, Math.min(frame.width - x, Math.round(box.width))), height: Math.max(1, Math.min(frame.height - y, Math.round(box.height))) };
 }

@@ -2,9 +2,9 @@ import { WebSocket, type RawData } from 'ws';
 import { isEmotionStreamError } from '../../common/errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CameraFilter } from './camera-filter.ts';
-import { parseClientRequest } from './client-request.ts';
-import { serverMessage, type ErrorReply, type ServerMessage, type SubscriptionReply } from './server-message.ts';
-import type { WireEvent } from './wire-event.ts';
+import { changeSelection, parseClientRequest, selects, type EventSelection } from './client-request.ts';
+import { errorReply, subscriptionReply, type ServerMessage } from './server-message.ts';
+import { toWireV1, type WireEvent, type WireVersion } from './wire-event.ts';
 
 /** Totals across every connection since start (they survive disconnects). */
 export interface BroadcasterCounters {
@@ -25,6 +25,8 @@ export interface BroadcasterCounters {
 export interface BroadcastClientDeps {
   ws: WebSocket;
   filter: CameraFilter;
+  /** The version and event types asked for when connecting (the upgrade URL). */
+  selection: EventSelection;
   counters: BroadcasterCounters;
   logger: Logger;
 }
@@ -32,14 +34,37 @@ export interface BroadcastClientDeps {
 export type DeliveryOutcome = 'sent' | 'dropped' | 'filtered';
 
 /**
- * One connected WebSocket client: its camera filter, its slow-consumer state and its
- * subscribe/unsubscribe protocol. The broadcaster owns the socket's lifecycle.
+ * One published event and its JSON in each wire version, serialised at most once per version
+ * however many clients receive it.
+ */
+export class EncodedEvent {
+  readonly event: WireEvent;
+  private readonly json = new Map<WireVersion, string | undefined>();
+
+  constructor(event: WireEvent) {
+    this.event = event;
+  }
+
+  /** The event as a client of version `v` receives it, or undefined when `v` has no such event. */
+  jsonFor(v: WireVersion): string | undefined {
+    if (!this.json.has(v)) {
+      const value = v === 1 ? toWireV1(this.event) : this.event;
+      this.json.set(v, value === undefined ? undefined : JSON.stringify(value));
+    }
+    return this.json.get(v);
+  }
+}
+
+/**
+ * One connected WebSocket client: its camera filter, its wire version and event types, its
+ * slow-consumer state and its subscribe/unsubscribe protocol. The broadcaster owns the socket's lifecycle.
  */
 export class BroadcastClient {
   readonly ws: WebSocket;
   /** Answered the last heartbeat ping; a client that misses one is cut off. */
   alive = true;
   private readonly filter: CameraFilter;
+  private current: EventSelection;
   private readonly counters: BroadcasterCounters;
   private readonly logger: Logger;
   private droppedFrames = 0;
@@ -48,6 +73,7 @@ export class BroadcastClient {
   constructor(deps: BroadcastClientDeps) {
     this.ws = deps.ws;
     this.filter = deps.filter;
+    this.current = deps.selection;
     this.counters = deps.counters;
     this.logger = deps.logger;
     this.ws.on('pong', () => {
@@ -61,14 +87,22 @@ export class BroadcastClient {
     return this.droppedFrames;
   }
 
+  /** The version and event types in force. */
+  get selection(): EventSelection {
+    return this.current;
+  }
+
   /**
-   * Sends one already-serialised event if the client wants its camera. Frame events are dropped
-   * (and counted) while the client's unsent bytes exceed `maxBufferedBytes`: a live feed is
-   * better late-skipped than stalled. stream-start/stream-end are never dropped, so a client
-   * always learns which cameras exist.
+   * Sends one event, in the client's version, if the client wants its camera and its type.
+   * Frame events are dropped (and counted) while the client's unsent bytes exceed
+   * `maxBufferedBytes`: a live feed is better late-skipped than stalled. Other events are never
+   * dropped, so a client always learns which cameras exist and every track's summary.
    */
-  deliver(event: WireEvent, json: string, maxBufferedBytes: number): DeliveryOutcome {
-    if (this.ws.readyState !== WebSocket.OPEN || !this.filter.accepts(event.cameraId)) return 'filtered';
+  deliver(encoded: EncodedEvent, maxBufferedBytes: number): DeliveryOutcome {
+    const { event } = encoded;
+    if (this.ws.readyState !== WebSocket.OPEN || !this.filter.accepts(event.cameraId) || !selects(this.current, event.type)) return 'filtered';
+    const json = encoded.jsonFor(this.current.v);
+    if (json === undefined) return 'filtered';
     if (event.type === 'frame' && this.ws.bufferedAmount > maxBufferedBytes) {
       this.droppedFrames += 1;
       this.counters.dropped += 1;
@@ -97,10 +131,16 @@ export class BroadcastClient {
     }
     try {
       const request = parseClientRequest(rawText(data));
-      if (request.type === 'subscribe') this.filter.subscribe(request.cameras);
-      else this.filter.unsubscribe(request.cameras);
+      if (request.type === 'subscribe') {
+        // Checked before anything changes, so a rejected subscribe leaves the client as it was.
+        const selection = changeSelection(this.current, request);
+        if (request.cameras) this.filter.subscribe(request.cameras);
+        this.current = selection;
+      } else {
+        this.filter.unsubscribe(request.cameras);
+      }
       this.logger.debug({ request }, 'subscription changed');
-      this.send(serverMessage<SubscriptionReply>({ type: 'subscription', ...this.filter.describe() }));
+      this.send(subscriptionReply(this.current, this.filter.describe()));
     } catch (err) {
       if (!isEmotionStreamError(err) || err.code !== 'ERR_BAD_MESSAGE') throw err;
       this.reject(err.message);
@@ -110,7 +150,7 @@ export class BroadcastClient {
   private reject(message: string): void {
     this.counters.badMessages += 1;
     this.logger.debug({ message }, 'bad client message');
-    this.send(serverMessage<ErrorReply>({ type: 'error', code: 'ERR_BAD_MESSAGE', message }));
+    this.send(errorReply(this.current.v, message));
   }
 }
 

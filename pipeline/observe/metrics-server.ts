@@ -32,7 +32,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   const logger = options.logger ?? silentLogger();
   const server = createServer((req, res) => {
     handle(req, res, options, logger).catch((err: unknown) => {
-      logger.error({ err: errorMessage(err), url: req.url }, 'metrics request failed');
+      logger.error({ err, url: req.url }, 'metrics request failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
     });
@@ -47,7 +47,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     });
   });
   // After start-up an error (rare: e.g. EMFILE on accept) is logged; the worker keeps running.
-  server.on('error', (err) => logger.error({ err: errorMessage(err) }, 'metrics server error'));
+  server.on('error', (err) => logger.error({ err }, 'metrics server error'));
   const port = (server.address() as AddressInfo).port;
   logger.info({ host, port }, 'metrics on /metrics');
 
@@ -81,7 +81,7 @@ async function isHealthy(health: MetricsServerOptions['health'], logger: Logger)
   try {
     return (await health()) === true;
   } catch (err) {
-    logger.warn({ err: errorMessage(err) }, 'health check threw; reporting unhealthy');
+    logger.warn({ err }, 'health check threw; reporting unhealthy');
     return false;
   }
 }

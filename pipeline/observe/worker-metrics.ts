@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { errorMessage } from '../../common/errors.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 
 /** Metric names, exported so dashboards, alerts and tests spell them once. */
@@ -10,6 +9,7 @@ export const METRIC_NAMES = {
   errors: 'emotion_stream_errors_total',
   stageLatency: 'emotion_stream_stage_latency_seconds',
   queueDepth: 'emotion_stream_queue_depth',
+  pollErrors: 'emotion_stream_bus_poll_errors_total',
 } as const;
 
 /** Stage latency buckets in seconds: 1 ms (a cheap pass-through) .. 2 s (a slow batched predict). */
@@ -42,6 +42,7 @@ export class WorkerMetrics {
   private readonly framesDropped: Counter<'camera'>;
   private readonly errors: Counter<'stage' | 'code'>;
   private readonly latency: Histogram<'stage'>;
+  private readonly pollErrors: Counter<'stage'>;
   private readonly depthFns = new Map<string, () => Promise<number>>();
   private readonly logger: Logger;
   private readonly depthTimeoutMs: number;
@@ -58,6 +59,7 @@ export class WorkerMetrics {
     this.framesOut = new Counter({ name: METRIC_NAMES.framesOut, help: 'Frame messages that left a stage', labelNames: ['stage'], registers });
     this.framesDropped = new Counter({ name: METRIC_NAMES.framesDropped, help: 'Frames a live source dropped because the pipeline was behind', labelNames: ['camera'], registers });
     this.errors = new Counter({ name: METRIC_NAMES.errors, help: 'Faults a stage put on a frame, by error code', labelNames: ['stage', 'code'], registers });
+    this.pollErrors = new Counter({ name: METRIC_NAMES.pollErrors, help: 'Bus reads a stage polls (e.g. capture\'s done counter) that failed and were retried', labelNames: ['stage'], registers });
     this.latency = new Histogram({
       name: METRIC_NAMES.stageLatency, help: 'Time a frame message spent in a stage', labelNames: ['stage'], buckets: STAGE_LATENCY_BUCKETS, registers,
     });
@@ -100,6 +102,11 @@ export class WorkerMetrics {
     this.errors.inc({ stage, code });
   }
 
+  /** A bus read `stage` polls failed (it retries on its next poll). */
+  pollError(stage: string): void {
+    this.pollErrors.inc({ stage });
+  }
+
   /**
    * Reports the depth of `queue` on every scrape by calling `depth()`; registering a queue
    * again replaces its function. A depth function that fails or takes longer than
@@ -129,7 +136,7 @@ export class WorkerMetrics {
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`depth is not a finite number: ${String(value)}`);
       return value;
     } catch (err) {
-      this.logger.warn({ queue, err: errorMessage(err) }, 'queue depth could not be read; left out of this scrape');
+      this.logger.warn({ queue, err }, 'queue depth could not be read; left out of this scrape');
       return undefined;
     } finally {
       clearTimeout(timer);

@@ -9,7 +9,7 @@ export interface BusEnvelope {
   v: 1;
   /** One capture run of one camera (a camera that restarts gets a new stream id). */
   streamId: string;
-  /** Route frames through the annotator (someone wants annotated pixels). */
+  /** Someone wants the frames drawn (an annotated video): the sinks worker annotates and keeps the pixels. */
   annotate: boolean;
   msg: PipelineMsg | FrameDroppedMsg;
   /** stream-start only: outputs the broadcaster opens for this stream. */
@@ -29,8 +29,11 @@ export interface FrameDroppedMsg {
   seq: number;
 }
 
-/** The queues of the stage graph, in flow order. Control messages go straight to `sink`. */
-export const STAGE_QUEUES = { detect: 'detect', classify: 'classify', annotate: 'annotate', sink: 'sink' } as const;
+/**
+ * The queues of the stage graph, in flow order. Control messages go straight to `sink`; the
+ * ordered stages (track-emotions, annotate) run in the sinks worker.
+ */
+export const STAGE_QUEUES = { detect: 'detect', classify: 'classify', sink: 'sink' } as const;
 export type StageQueue = (typeof STAGE_QUEUES)[keyof typeof STAGE_QUEUES];
 
 /** Topics: wire events for gateways; per-stream progress for capture's flow credits. */
@@ -66,6 +69,8 @@ export const streamKeys = {
   done: (streamId: string) => `stream:${streamId}:done`,
   /** Last position the broadcaster emitted (survives a broadcaster restart: no duplicates). */
   emitted: (streamId: string) => `stream:${streamId}:emitted`,
+  /** Track ids reserved for the stream (blocks, so a restarted sinks worker never repeats one). */
+  trackIds: (streamId: string) => `stream:${streamId}:track-ids`,
   /** Set once stream-end went through every sink and the outputs are closed: a JSON summary. */
   closed: (streamId: string) => `stream:${streamId}:closed`,
 };

@@ -4,7 +4,7 @@ import { InMemoryFrameStore, type FrameStore } from '../frames/frame-store.ts';
 import { FlowGate } from '../flow/flow-gate.ts';
 import { captureFfmpeg, type CaptureDrop } from '../sources/capture-ffmpeg.ts';
 import { toVideoSource } from '../sources/to-video-source.ts';
-import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
+import { EmotionStreamError } from '../../common/errors.ts';
 import type { PipelineMsg } from '../messages.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { RunSummary } from '../run-stats.ts';
@@ -29,12 +29,17 @@ export interface CapturePublisherOptions {
   capture?: (io: { frameStore: FrameStore; gate: FlowGate; onDrop: (drop: CaptureDrop) => void; signal?: AbortSignal; logger: Logger }) => Observable<PipelineMsg>;
   /** How often capture re-reads the done counter when no progress notice arrives (ms). */
   pollMs?: number;
+  /** Each failed read of the bus while waiting for credits or the stream's close (retried on the next poll). */
+  onPollError?: (err: unknown) => void;
 }
 
 export type BusRunSummary = RunSummary & { streamId: string; lost: number };
 
 /** How long a stopped capture waits for its stream to be closed downstream before giving up. */
 const STOP_DRAIN_TIMEOUT_MS = 30_000;
+
+/** A bus poll that keeps failing (every pollMs) is logged at most once per window; each failure is counted. */
+const POLL_WARN_WINDOW_MS = 10_000;
 
 /**
  * Capture as a bus worker: decodes one source with the embedded capture stage, stores each
@@ -51,7 +56,7 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
   const logger = (options.logger ?? silentLogger()).child({ camera: config.cameraId, transport: bus.transport });
   const gate = new FlowGate(config.maxInFlight);
   const local = new InMemoryFrameStore();
-  const credits = new CreditReturn(bus, gate, options.pollMs ?? 100);
+  const credits = new CreditReturn(bus, gate, options.pollMs ?? 100, logger, options.onPollError);
   const annotate = Boolean(config.output.annotatedVideo);
   // The stream being published: its id and the sequence numbers it used (frames sent and dropped).
   let stream: { id: string; endPosition: number } | null = null;
@@ -67,7 +72,7 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
     const streamId = stream.id;
     stream.endPosition = Math.max(stream.endPosition, drop.seq + 1);
     notices = notices.then(() => send(streamId, { kind: 'frame-dropped', v: 1, cameraId: drop.cameraId, seq: drop.seq }, STAGE_QUEUES.sink))
-      .catch((err) => logger.error({ err: errorMessage(err), frame: drop.seq }, 'drop notice could not be sent'));
+      .catch((err) => logger.error({ err, frame: drop.seq }, 'drop notice could not be sent'));
   };
   const capture = options.capture?.({ frameStore: local, gate, onDrop, signal: options.signal, logger }) ?? defaultCapture(config, { frameStore: local, gate, onDrop, signal: options.signal, logger });
   await credits.start();
@@ -127,8 +132,14 @@ class CreditReturn {
   private wake: (() => void) | undefined;
   private checking = false;
   private stopped = false;
+  /** Failed polls are all counted (onPollError) but logged at most once per POLL_WARN_WINDOW_MS. */
+  private lastWarnAt = 0;
+  private unlogged = 0;
 
-  constructor(private readonly bus: Bus, private readonly gate: FlowGate, private readonly pollMs: number) {}
+  constructor(
+    private readonly bus: Bus, private readonly gate: FlowGate, private readonly pollMs: number,
+    private readonly logger: Logger, private readonly onPollError?: (err: unknown) => void,
+  ) {}
 
   async start(): Promise<void> {
     this.unsubscribe = await this.bus.topic<StreamProgress>(TOPICS.progress).subscribe((p) => {
@@ -146,7 +157,8 @@ class CreditReturn {
     while (!this.stopped) {
       const summary = await this.readClosed(streamId).catch((err: unknown) => {
         if (err instanceof EmotionStreamError) throw err;
-        return null; // bus briefly unreachable: ask again
+        this.pollFailed(err, streamId);
+        return null; // a failed read (a Redis error): ask again
       });
       if (summary) return summary;
       await new Promise<void>((resolve) => {
@@ -167,8 +179,10 @@ class CreditReturn {
   private async check(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
+    let current: string | undefined;
     try {
       for (const [streamId, returned] of this.returned) {
+        current = streamId;
         const done = await this.bus.counters.get(streamKeys.done(streamId));
         let n = returned;
         while (n < done && this.gate.inFlight > 0) {
@@ -182,11 +196,25 @@ class CreditReturn {
       const wake = this.wake;
       this.wake = undefined;
       wake?.();
-    } catch {
-      // The bus is briefly unreachable (Redis restarting): the next poll tries again.
+    } catch (err) {
+      // A Redis error (commands wait out a restart, so this is an error reply or a closed bus): the next poll tries again.
+      this.pollFailed(err, current);
     } finally {
       this.checking = false;
     }
+  }
+
+  private pollFailed(err: unknown, stream: string | undefined): void {
+    if (this.stopped) return; // the bus closing under a last poll
+    this.onPollError?.(err);
+    const now = Date.now();
+    if (now - this.lastWarnAt < POLL_WARN_WINDOW_MS) {
+      this.unlogged += 1;
+      return;
+    }
+    this.logger.warn({ err, stream, unloggedFailures: this.unlogged }, 'bus poll failed (flow credits, stream close): retrying on each poll');
+    this.lastWarnAt = now;
+    this.unlogged = 0;
   }
 
   private async readClosed(streamId: string): Promise<BusRunSummary | null> {

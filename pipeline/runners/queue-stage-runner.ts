@@ -1,6 +1,5 @@
 import { Subject, concatMap, from, type OperatorFunction, type Subscription } from 'rxjs';
 import { InMemoryFrameStore, type FrameStore } from '../frames/frame-store.ts';
-import { errorMessage } from '../../common/errors.ts';
 import { isFrameStageMsg, type FrameStageMsg, type PipelineMsg } from '../messages.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { Bus, Consumer } from '../bus/transport.ts';
@@ -17,9 +16,6 @@ export interface QueueStageOptions {
   operator: (frameStore: FrameStore) => OperatorFunction<PipelineMsg, PipelineMsg>;
   /** Where a processed message goes next. */
   route: (env: BusEnvelope) => StageQueue;
-  /** The stage draws into the pixels (annotate): write them back to the shared store. */
-  writesPixels?: boolean;
-  frameTtlMs: number;
   logger?: Logger;
 }
 
@@ -30,7 +26,7 @@ interface Waiter {
 }
 
 /**
- * Runs an unchanged stage operator (detect-faces, classify-emotion, annotate) as a queue worker:
+ * Runs an unchanged stage operator (detect-faces, classify-emotion) as a queue worker:
  * each job's frame pixels are fetched from the shared store into a local one, its message goes
  * into the operator, and the operator's output is added to the next queue before the job
  * completes (so a worker killed mid-job leaves the job to be redone, and the deterministic job
@@ -68,7 +64,7 @@ export class QueueStageRunner {
       // Stages never error on a bad frame; an error here is a bug or a dead dependency: fail the
       // jobs in hand (they are retried) and keep consuming with a fresh operator.
       error: (err) => {
-        this.logger.error({ err: errorMessage(err) }, 'stage operator failed: jobs in hand will be retried');
+        this.logger.error({ err }, 'stage operator failed: jobs in hand will be retried');
         for (const list of this.waiters.values()) for (const w of list) w.reject(err);
         this.waiters.clear();
         this.subscribe();
@@ -92,9 +88,6 @@ export class QueueStageRunner {
         this.input.next(msg);
       });
       const next: BusEnvelope = { ...env, msg: out };
-      if (this.options.writesPixels && pixels && this.local.has(key)) {
-        await this.options.bus.frames.put(key, this.local.get(key), this.options.frameTtlMs);
-      }
       const queue = this.options.route(next);
       await this.options.bus.queue<BusEnvelope>(queue).add(jobId(next, queue), next);
     } finally {

@@ -1,6 +1,7 @@
-import { Subject, concatMap, from, type Subscription } from 'rxjs';
-import { InMemoryFrameStore } from '../frames/frame-store.ts';
-import { errorMessage } from '../../common/errors.ts';
+import { Subject, concatMap, from, identity, type OperatorFunction, type Subscription } from 'rxjs';
+import { InMemoryFrameStore, type FrameStore } from '../frames/frame-store.ts';
+import { ReservedTrackIds } from '../tracking/reserved-track-ids.ts';
+import type { TrackIdSource } from '../tracking/face-tracker.ts';
 import { isFrameStageMsg, type ClassificationsMsg, type PipelineMsg, type StreamStartMsg } from '../messages.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { emitEvents, type EmitEventsStats } from '../stages/emit-events.ts';
@@ -23,6 +24,19 @@ export interface SinkRunnerOptions {
   logger?: Logger;
   /** Each frame once it went through every sink (metrics). */
   onFrame?: (msg: ClassificationsMsg) => void;
+  /**
+   * The ordered stages (track-emotions, annotate), run on each stream's messages in order before
+   * the sinks, over this runner's frame store; `drawn` says whether a frame's stream wants it drawn.
+   */
+  stages?: (services: OrderedStageServices) => OperatorFunction<PipelineMsg, PipelineMsg>;
+}
+
+/** What the sink runner hands its ordered stages. */
+export interface OrderedStageServices {
+  frameStore: FrameStore;
+  drawn: (msg: ClassificationsMsg) => boolean;
+  /** Each camera's track ids, reserved on the bus so a restarted runner never repeats one. */
+  trackIds: (cameraId: string) => TrackIdSource;
 }
 
 /** Progress notice on TOPICS.progress: capture turns `done` into flow credits. */
@@ -40,6 +54,7 @@ interface Item {
 
 interface StreamState {
   reseq: Resequencer<Item>;
+  trackIds: ReservedTrackIds;
   stats: RunStats;
   events: number;
   lastProgress: number;
@@ -48,16 +63,20 @@ interface StreamState {
 }
 
 /**
- * The broadcaster: takes finished messages of every stream off the sink queue, puts each
- * stream back in order (parallel detectors/classifiers finish out of order), and runs them
- * through the same emit-events and write-video stages as the embedded pipeline. A job
- * completes only after its message went through every sink, so a killed broadcaster's jobs are
- * redone; the last emitted position per stream is kept on the bus, so redone jobs are not
- * emitted twice. One broadcaster per deployment (files need one writer); gateways fan out.
+ * The sinks worker's runner: takes finished messages of every stream off the sink queue, puts
+ * each stream back in order (parallel detectors/classifiers finish out of order), runs the
+ * ordered stages (track-emotions, annotate: they need that order) and then the same emit-events
+ * and write-video stages as the embedded pipeline. A job completes only after its message went
+ * through every sink, so a killed sinks worker's jobs are redone; the last emitted position per
+ * stream is kept on the bus, so redone jobs are not emitted twice (tracks restart after such a
+ * restart, with new ids). One sinks worker per deployment (files need one writer); gateways fan out.
  */
 export class SinkRunner {
   private readonly input = new Subject<PipelineMsg>();
-  private readonly items = new Map<PipelineMsg, { item: Item; pos: number }>();
+  /** Messages in the chain by messageKey (ordered stages hand on new objects, so not by identity). */
+  private readonly items = new Map<string, { item: Item; pos: number }>();
+  /** The stream each camera's frames belong to now, for the ordered stages' per-camera state. */
+  private readonly cameraStreams = new Map<string, StreamState>();
   private readonly streams = new Map<string, Promise<StreamState>>();
   private readonly local = new InMemoryFrameStore();
   private readonly eventStats: EmitEventsStats = { events: 0, conversionErrors: 0, sinkErrors: {} };
@@ -90,7 +109,13 @@ export class SinkRunner {
 
   private subscribe(): void {
     const logger = this.logger;
+    const stages = this.options.stages?.({
+      frameStore: this.local,
+      drawn: (msg) => this.items.get(messageKey(msg))?.item.env.annotate === true,
+      trackIds: (cameraId) => this.trackIdsOf(cameraId),
+    }) ?? identity;
     this.subscription = this.input.pipe(
+      stages,
       emitEvents({ sinks: this.options.sinks, logger, stats: this.eventStats }),
       writeVideo({ frameStore: this.local, logger, open: (start) => this.openVideo(start) }),
       concatMap((msg) => from(this.finish(msg))),
@@ -98,7 +123,7 @@ export class SinkRunner {
       error: (err) => {
         // write-video fails the stream when a video file cannot be written: the jobs in hand are
         // retried (and skipped as a gap if it persists); the broadcaster itself keeps going.
-        logger.error({ err: errorMessage(err) }, 'sink chain failed: messages in hand will be retried');
+        logger.error({ err }, 'sink chain failed: messages in hand will be retried');
         for (const { item } of this.items.values()) item.reject(err);
         this.items.clear();
         this.subscribe();
@@ -128,6 +153,7 @@ export class SinkRunner {
       state = this.options.bus.counters.getValue(streamKeys.emitted(streamId)).then((emitted) => ({
         reseq: new Resequencer<Item>(emitted === null ? -1 : Number(emitted) + 1, this.options.reorderWindow),
         stats: new RunStats(), events: 0, lastProgress: Date.now(),
+        trackIds: new ReservedTrackIds((count) => this.options.bus.counters.increment(streamKeys.trackIds(streamId), count)),
       }));
       this.streams.set(streamId, state);
     }
@@ -155,18 +181,23 @@ export class SinkRunner {
       state.annotatedVideo = item.env.outputs?.annotatedVideo;
       this.outputs.set(msg, state);
     }
+    if (isFrameStageMsg(msg)) {
+      this.cameraStreams.set(msg.meta.cameraId, state);
+      await state.trackIds.ensure();
+    }
     if (isFrameStageMsg(msg) && state.annotatedVideo) {
       const pixels = await this.options.bus.frames.get(msg.meta.frameKey);
       if (pixels) this.local.put(msg.meta.frameKey, pixels);
     }
-    this.items.set(msg, { item, pos });
+    this.items.set(messageKey(msg), { item, pos });
     this.input.next(msg);
   }
 
   private async finish(msg: PipelineMsg): Promise<void> {
-    const entry = this.items.get(msg);
+    const key = messageKey(msg);
+    const entry = this.items.get(key);
     if (!entry) return;
-    this.items.delete(msg);
+    this.items.delete(key);
     const { item, pos } = entry;
     const { streamId } = item.env;
     const state = await this.stream(streamId);
@@ -194,9 +225,17 @@ export class SinkRunner {
     if (state.video) state.stats.videoFrames(state.video.framesWritten);
     const summary = { ...state.stats.summary({ ...this.eventStats, events: state.events }), lost: state.reseq.lost, streamId };
     await this.options.bus.counters.setValue(streamKeys.closed(streamId), JSON.stringify(summary));
+    await this.options.bus.counters.delete(streamKeys.trackIds(streamId));
     const done = await this.options.bus.counters.get(streamKeys.done(streamId));
     await this.options.bus.topic<StreamProgress>(TOPICS.progress).publish({ streamId, done, closed: true });
     this.logger.info({ stream: streamId, frames: summary.frames, lost: summary.lost, duplicates: state.reseq.duplicates }, 'stream closed');
+  }
+
+  /** The track ids of the stream a camera's frames belong to now. */
+  private trackIdsOf(cameraId: string): TrackIdSource {
+    const state = this.cameraStreams.get(cameraId);
+    if (!state) throw new Error(`no stream known for camera ${cameraId}`);
+    return state.trackIds;
   }
 
   private async openVideo(start: StreamStartMsg): Promise<VideoSink | null> {
@@ -218,5 +257,14 @@ export class SinkRunner {
         this.release(streamId, state, released);
       });
     }
+  }
+}
+
+/** A message's identity through the chain: its frame's key, or its stream's start/end. */
+function messageKey(msg: PipelineMsg): string {
+  switch (msg.kind) {
+    case 'stream-start': return `start:${msg.cameraId}:${msg.startedAt}`;
+    case 'stream-end': return `end:${msg.cameraId}:${msg.endedAt}`;
+    default: return msg.meta.frameKey;
   }
 }

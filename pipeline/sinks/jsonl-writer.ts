@@ -12,7 +12,8 @@ export interface JsonlWriterOptions {
 
 /**
  * Appends wire events to a file, one JSON object per line (JSON Lines), in the order `write`
- * was called. Each line goes to the stream in a single write, so lines are never interleaved;
+ * was called. Events are written as the pipeline makes them: version 2 (schema/events.v2.json),
+ * track events included, the same objects the WebSocket broadcaster is handed. Each line goes to the stream in a single write, so lines are never interleaved;
  * `close()` resolves only once every accepted line is on disk and the file is closed.
  *
  * Memory: lines wait in the stream's buffer while the disk is slower than the camera; nothing is

@@ -2,12 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { EmotionStreamError } from '../../common/errors.ts';
-import { BroadcastClient, type BroadcasterCounters } from '../events/broadcast-client.ts';
+import { EmotionStreamError, isEmotionStreamError } from '../../common/errors.ts';
+import { BroadcastClient, EncodedEvent, type BroadcasterCounters } from '../events/broadcast-client.ts';
 import { CameraFilter } from '../events/camera-filter.ts';
+import { selectionFromQuery, type EventSelection } from '../events/client-request.ts';
 import type { EventSink } from '../events/event-sink.ts';
-import { serverMessage, type HelloMessage } from '../events/server-message.ts';
-import { refuseUpgrade, requestToken } from '../events/upgrade-request.ts';
+import { helloMessage } from '../events/server-message.ts';
+import { refuseUpgrade, requestToken, type UpgradeRefusal } from '../events/upgrade-request.ts';
 import type { WireEvent } from '../events/wire-event.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 
@@ -53,9 +54,11 @@ const DEFAULTS = { maxBufferedBytes: 4 * 1024 * 1024, closeTimeoutMs: 2000, ping
 const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
 /**
- * Publishes wire events to WebSocket clients, each receiving only the cameras it chose
- * (`?cameras=a,b` and/or subscribe/unsubscribe messages; see docs/events.md). A slow client
- * loses frame events (counted), never stalls the pipeline or other clients.
+ * Publishes wire events (version 2, as the pipeline makes them) to WebSocket clients, each
+ * receiving only the cameras it chose (`?cameras=a,b` and/or subscribe/unsubscribe messages),
+ * in the wire version it chose (`?v=1|2`, default 1; v1 clients never see track events) and
+ * only the event types it chose (`?types=frame,track-end`, default all); see docs/events.md.
+ * A slow client loses frame events (counted), never stalls the pipeline or other clients.
  *
  * Lifecycle: start() -> publish()* -> stop(). publish() before start() only tracks cameras.
  */
@@ -115,14 +118,17 @@ export class WebSocketBroadcaster implements EventSink {
     return { port };
   }
 
-  /** Sends one event to every client that wants its camera; never throws for a client's failure. */
+  /**
+   * Sends one (version 2) event to every client that wants its camera and type, in the client's
+   * version; never throws for a client's failure.
+   */
   publish(event: WireEvent): void {
     this.stats.published += 1;
     if (event.type === 'stream-end') this.cameras.delete(event.cameraId);
     else this.cameras.add(event.cameraId);
     if (this.clients.size === 0) return;
-    const json = JSON.stringify(event); // once per event, not once per client
-    for (const client of this.clients) client.deliver(event, json, this.options.maxBufferedBytes);
+    const encoded = new EncodedEvent(event); // serialised once per version, not once per client
+    for (const client of this.clients) client.deliver(encoded, this.options.maxBufferedBytes);
   }
 
   handle(event: WireEvent): void {
@@ -192,17 +198,17 @@ export class WebSocketBroadcaster implements EventSink {
     // A client may reset while the token is checked; without a listener that would crash the process.
     socket.on('error', (err) => this.logger.debug({ err }, 'upgrade socket error'));
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const refusal = await this.refusal(req, url);
-    if (refusal) {
+    const outcome = (await this.refusal(req, url)) ?? selectionOf(url);
+    if ('status' in outcome) {
       this.stats.rejected += 1;
-      this.logger.info({ status: refusal.status, path: url.pathname, remote: req.socket.remoteAddress }, 'connection refused');
-      refuseUpgrade(socket, refusal.status, refusal.body);
+      this.logger.info({ status: outcome.status, path: url.pathname, remote: req.socket.remoteAddress }, 'connection refused');
+      refuseUpgrade(socket, outcome.status, outcome.body);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, url));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, url, outcome.selection));
   }
 
-  private async refusal(req: IncomingMessage, url: URL): Promise<{ status: 401 | 403 | 404 | 503; body: string } | undefined> {
+  private async refusal(req: IncomingMessage, url: URL): Promise<Refusal | undefined> {
     if (this.stopping) return { status: 503, body: 'server is shutting down\n' };
     if (url.pathname !== this.path) return { status: 404, body: `no WebSocket endpoint at ${url.pathname}; use ${this.path}\n` };
     if (this.verifyOrigin && !this.verifyOrigin(req.headers.origin)) return { status: 403, body: 'origin not allowed\n' };
@@ -217,11 +223,11 @@ export class WebSocketBroadcaster implements EventSink {
     return { status: 401, body: 'invalid token\n' };
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage, url: URL): void {
+  private onConnection(ws: WebSocket, req: IncomingMessage, url: URL, selection: EventSelection): void {
     const id = this.nextClientId++;
     const logger = this.logger.child({ client: id, remote: req.socket.remoteAddress });
     const filter = CameraFilter.fromQuery(url.searchParams.get('cameras'));
-    const client = new BroadcastClient({ ws, filter, counters: this.stats, logger });
+    const client = new BroadcastClient({ ws, filter, selection, counters: this.stats, logger });
     this.clients.add(client);
     this.stats.connections += 1;
     ws.on('error', (err) => logger.warn({ err }, 'client connection error'));
@@ -229,8 +235,8 @@ export class WebSocketBroadcaster implements EventSink {
       this.clients.delete(client);
       logger.info({ code, dropped: client.dropped }, 'client disconnected');
     });
-    logger.info({ filter: filter.describe() }, 'client connected');
-    client.send(serverMessage<HelloMessage>({ type: 'hello', cameras: this.liveCameras }));
+    logger.info({ filter: filter.describe(), selection }, 'client connected');
+    client.send(helloMessage(selection, this.liveCameras));
   }
 
   private pingClients(): void {
@@ -243,6 +249,18 @@ export class WebSocketBroadcaster implements EventSink {
       client.alive = false;
       client.ws.ping();
     }
+  }
+}
+
+type Refusal = { status: UpgradeRefusal; body: string };
+
+// A bad `?v=` or `?types=` is refused before the upgrade: the client learns at once, not from a later error reply.
+function selectionOf(url: URL): Refusal | { selection: EventSelection } {
+  try {
+    return { selection: selectionFromQuery(url.searchParams) };
+  } catch (err) {
+    if (!isEmotionStreamError(err) || err.code !== 'ERR_BAD_MESSAGE') throw err;
+    return { status: 400, body: `${err.message}\n` };
   }
 }
 

@@ -95,7 +95,7 @@ function toClassifications(msg: DetectionsMsg, scores: EmotionScores[] | Error, 
   const faces: ClassifiedFace[] = msg.faces.map((f, i) => {
     const s = scores[i];
     const label = EMOTIONS.reduce((best, e) => (s[e] > s[best] ? e : best), EMOTIONS[0]);
-    return { boxPx: f.boxPx, label, confidence: s[label], scores: s };
+    return { ...f, label, confidence: s[label], scores: s };
   });
   return { ...base, faces };
 }

@@ -39,9 +39,13 @@ async function detectFrame(msg: FrameMsg, deps: DetectFacesDeps, logger: Logger)
   const started = performance.now();
   try {
     const pixels = deps.frameStore.get(meta.frameKey);
-    const boxes = await deps.detector.detect({ pixels, width: meta.width, height: meta.height }, { stream: meta.cameraId, seq: meta.seq, live: meta.live === true });
+    const frame = { pixels, width: meta.width, height: meta.height };
+    const context = { stream: meta.cameraId, seq: meta.seq, live: meta.live === true, ptsMs: meta.ptsMs };
+    const faces = deps.detector.detectScored
+      ? await deps.detector.detectScored(frame, context)
+      : (await deps.detector.detect(frame, context)).map((boxPx) => ({ boxPx }));
     const timings = { ...msg.timings, detect: performance.now() - started };
-    return { ...base, faces: boxes.map((boxPx) => ({ boxPx })), timings };
+    return { ...base, faces, timings };
   } catch (err) {
     const fault = stageFault(STAGE, err, 'ERR_DETECT');
     logger.warn({ camera: meta.cameraId, frame: meta.seq, code: fault.code, err }, 'face detection fault');

@@ -1,13 +1,13 @@
 import { tap } from 'rxjs';
 import type { EventSink } from '../events/event-sink.ts';
-import { toWireEvent, type WireEvent } from '../events/wire-event.ts';
+import { toWireEvents, type WireEvent } from '../events/wire-event.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { PipelineMsg } from '../messages.ts';
 import type { Stage } from '../stage.ts';
 
 /** Counters kept by emit-events; pass your own object to read them (the stage only adds to them). */
 export interface EmitEventsStats {
-  /** Wire events produced and handed to the sinks. */
+  /** Wire events produced and handed to the sinks (a frame with track events counts each). */
   events: number;
   /** Messages that could not be turned into an event (malformed input); they still pass through. */
   conversionErrors: number;
@@ -16,7 +16,7 @@ export interface EmitEventsStats {
 }
 
 export interface EmitEventsDeps {
-  /** Every event goes to every sink, in message order. */
+  /** Every event goes to every sink, in message order (version 2; the broadcaster converts for v1 clients). */
   sinks: readonly EventSink[];
   logger?: Logger;
   /** Clock for `emittedAt`, epoch ms. Default Date.now. */
@@ -28,8 +28,9 @@ export interface EmitEventsDeps {
 const LOG_EVERY_NTH_FAILURE = 100;
 
 /**
- * emit-events: turns stream-start, classifications and stream-end messages into wire events and
- * hands each to every sink. Messages pass through unchanged (same object, same order). A sink
+ * emit-events: turns stream-start, classifications and stream-end messages into wire events
+ * (a frame and its track events, or the track-end events of open tracks and the stream-end; see
+ * toWireEvents) and hands each to every sink. Messages pass through unchanged (same object, same order). A sink
  * that throws or rejects is logged and counted, and neither the stream nor the other sinks notice.
  * Sink promises are not awaited: live video never waits for a disk or a socket.
  */
@@ -47,17 +48,18 @@ export const emitEvents: Stage<EmitEventsDeps> = (deps) => {
   };
 
   const emit = (msg: PipelineMsg): void => {
-    let event: WireEvent | undefined;
+    let events: WireEvent[];
     try {
-      event = toWireEvent(msg, options);
+      events = toWireEvents(msg, options);
     } catch (err) {
       stats.conversionErrors += 1;
       logger.warn({ err, kind: msg.kind }, 'message could not be turned into an event');
       return;
     }
-    if (!event) return;
-    stats.events += 1;
-    for (const sink of deps.sinks) handOver(sink, event, sinkFailed);
+    for (const event of events) {
+      stats.events += 1;
+      for (const sink of deps.sinks) handOver(sink, event, sinkFailed);
+    }
   };
 
   return (source) => source.pipe(tap(emit));

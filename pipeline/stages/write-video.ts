@@ -61,7 +61,7 @@ async function handle(msg: PipelineMsg, state: WriterState, deps: WriteVideoDeps
     else if (msg.kind === 'stream-end') await closeStream(msg.cameraId, state, deps);
   } catch (cause) {
     // Debug only: the error goes to the caller, who reports it once.
-    logger.debug({ err: errorMessage(cause), kind: msg.kind }, 'annotated video failed');
+    logger.debug({ err: cause, kind: msg.kind }, 'annotated video failed');
     throw isEmotionStreamError(cause) ? cause : new EmotionStreamError('ERR_SINK', `annotated video failed: ${errorMessage(cause)}`, { cause });
   }
   return msg;
@@ -122,6 +122,6 @@ async function abortSink(sink: VideoSink, logger: Logger): Promise<void> {
   try {
     await sink.abort();
   } catch (err) {
-    logger.warn({ err: errorMessage(err) }, 'annotated video could not be aborted');
+    logger.warn({ err }, 'annotated video could not be aborted');
   }
 }

@@ -154,6 +154,6 @@ export class CameraManager implements CameraController {
     const level = change.state === 'error' || change.state === 'stalled' ? 'warn' : 'info';
     this.options.logger[level]({ camera: change.cameraId, state: change.state, previous: change.previous, attempt: change.attempt, error: change.error, retryInMs: change.retryInMs }, 'camera state');
     void this.options.bus.topic<WireEvent>(TOPICS.events).publish(cameraStateEvent(change))
-      .catch((err: unknown) => this.options.logger.warn({ err: errorMessage(err), camera: camera.spec.id }, 'camera state not published'));
+      .catch((err: unknown) => this.options.logger.warn({ err, camera: camera.spec.id }, 'camera state not published'));
   }
 }

@@ -7,10 +7,13 @@ export const PIPELINE_FLAGS = {
   config: { type: 'string' }, out: { type: 'string' }, events: { type: 'string' }, 'ws-port': { type: 'string' },
   'ws-host': { type: 'string' }, 'camera-id': { type: 'string' }, model: { type: 'string' }, resize: { type: 'string' },
   'detect-downscale': { type: 'string' }, 'full-detect-every': { type: 'string' }, tta: { type: 'string' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
+  'no-tracking': { type: 'boolean' },
 } as const;
 
-export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annotated video (box + "Label (93.1%)" per face)
-  --events <file.jsonl>     write one JSON event per processed frame (schema/events.v1.json)
+export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annotated video (box + "#3 Happy (93.1%)" per face: track, stable emotion)
+  --events <file.jsonl>     write the events: one per frame, plus track-start / emotion-change /
+                            track-end per person (schema/events.v2.json)
+  --no-tracking             label every frame on its own (no track ids, no smoothing, no track events)
   --ws-port <n>             serve events on ws://127.0.0.1:<n>/events (0 = any free port)
   --ws-host <ip>            interface for the WebSocket server (default 127.0.0.1)
   --camera-id <id>          camera id in events (default cam0)
@@ -44,6 +47,7 @@ export function pipelineOverrides(v: Values): Record<string, unknown> {
       ...(str('full-detect-every') ? fullDetectEvery(numberFlag(str('full-detect-every'), 'full-detect-every', 1, { integer: true, min: 1 })) : {}),
     },
     classifier: { modelDir: str('model') ? resolve(str('model')!) : undefined, tta: str('tta') },
+    tracking: v['no-tracking'] ? { enabled: false } : undefined,
     output: {
       annotatedVideo: str('out') ? resolve(str('out')!) : undefined,
       eventsJsonl: str('events') ? resolve(str('events')!) : undefined,

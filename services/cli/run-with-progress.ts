@@ -1,7 +1,7 @@
 import type { PipelineConfig } from '../../config/schema.ts';
 import { createLogger } from '../../pipeline/logger.ts';
 import { runPipelineService } from '../pipeline-service.ts';
-import type { RunSummary } from '../../pipeline/run-stats.ts';
+import type { PersonSummary, RunSummary } from '../../pipeline/run-stats.ts';
 import { ProgressBar, formatDuration } from './progress-bar.ts';
 
 /**
@@ -38,12 +38,20 @@ export async function runWithProgress(config: PipelineConfig, options: { json: b
   return summary.end?.reason === 'error' ? 1 : 0;
 }
 
+/** `person #3 0.0-12.4 s: happy 71%, neutral 29% (mostly happy, 310 frames)`: the shares above 5%. */
+export function formatPerson(p: PersonSummary): string {
+  const shares = Object.entries(p.share).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round(v * 100)}%`);
+  const span = `${(p.firstSeenMs / 1000).toFixed(1)}-${(p.lastSeenMs / 1000).toFixed(1)} s`;
+  return `person #${p.trackId} ${span}: ${shares.join(', ')} (mostly ${p.dominant}, ${p.frames} frames)`;
+}
+
 function printSummary(s: RunSummary, config: PipelineConfig): void {
   const lines = [
     `processed ${s.frames} frames in ${s.wallSeconds}s (${s.fps} fps), ${s.faces} faces in ${s.framesWithFaces} frames, ${s.dropped} dropped, ${s.faults} faults`,
   ];
   const labels = Object.entries(s.labels).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
   if (labels) lines.push(`labels: ${labels}`);
+  for (const p of s.people) lines.push(formatPerson(p));
   if (config.output.annotatedVideo) lines.push(`annotated video: ${config.output.annotatedVideo} (${s.videoFrames} frames)`);
   if (config.output.eventsJsonl) lines.push(`events: ${config.output.eventsJsonl} (${s.events} events)`);
   // Last, so it is the line left on screen: what failed, and how far the run got.

@@ -2,7 +2,7 @@ import { EmotionStreamError } from '../../common/errors.ts';
 import { createLogger } from '../../pipeline/logger.ts';
 import { parseCommandArgs } from './parse-args.ts';
 import { STACK_FLAGS, STACK_FLAGS_USAGE, loadStackFromFlags } from './stack-flags.ts';
-import { STAGE_NAMES, resolveStageName, type StageName } from '../stack.ts';
+import { RETIRED_STAGES, STAGE_NAMES, resolveStageName, type StageName } from '../stack.ts';
 import { runStack } from '../run-stack.ts';
 
 const USAGE = `usage: emotion-stream worker <stage> [<stage>...] [options]
@@ -18,6 +18,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new EmotionStreamError('ERR_USAGE', `name the stage(s) to run\n${USAGE}`);
+  const retired = positionals.find((p) => Object.hasOwn(RETIRED_STAGES, p));
+  if (retired) throw new EmotionStreamError('ERR_USAGE', RETIRED_STAGES[retired]);
   const bad = positionals.filter((p) => !resolveStageName(p));
   if (bad.length) throw new EmotionStreamError('ERR_USAGE', `unknown stage "${bad[0]}": one of ${STAGE_NAMES.join(', ')}`);
   const stages = [...new Set(positionals.map((p) => resolveStageName(p) as StageName))];

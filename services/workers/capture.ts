@@ -32,6 +32,7 @@ export async function startCapture({ config, bus, logger, metrics }: WorkerConte
   const done = runCapturePublisher({
     bus, config: pipelineConfig, frameTtlMs: config.bus.frameTtlSeconds * 1000, logger: logger.child({ stage: 'capture' }), signal: stop.signal,
     onDrop: (drop) => metrics.dropped(drop.cameraId),
+    onPollError: () => metrics.pollError('capture'),
   }).then((summary) => {
     if (!summary) throw new EmotionStreamError('ERR_SOURCE_UNREADABLE', `${describeSource(toVideoSource(pipelineConfig.source))}: capture ended before the stream started`);
     return summary;

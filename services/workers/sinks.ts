@@ -4,12 +4,15 @@ import { JsonlWriter } from '../../pipeline/sinks/jsonl-writer.ts';
 import type { EventSink } from '../../pipeline/events/event-sink.ts';
 import type { WireEvent } from '../../pipeline/events/wire-event.ts';
 import type { Bus } from '../../pipeline/bus/transport.ts';
+import { orderedStages } from '../../pipeline/stage-registry.ts';
+import { observeStage } from '../../pipeline/observe/observe-stage.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';
 
 /**
  * sinks worker (formerly `broadcaster`, still accepted by that name): puts every stream back in
- * order and runs it through the sinks: wire events to the bus (gateways serve them over
- * WebSocket), the events JSONL file, annotated videos.
+ * order, runs the stages that need that order (track-emotions when tracking is on, annotate for
+ * streams that want drawn frames) and then the sinks: wire events to the bus (gateways serve
+ * them over WebSocket), the events JSONL file, annotated videos.
  */
 export async function startSinks({ config, bus, logger, metrics }: WorkerContext): Promise<RunningWorker> {
   const log = logger.child({ stage: 'sinks' });
@@ -20,6 +23,13 @@ export async function startSinks({ config, bus, logger, metrics }: WorkerContext
     bus, sinks, reorderWindow: config.bus.reorderWindow, gapTimeoutMs: config.bus.gapTimeoutSeconds * 1000, logger: log,
     // Capture-to-sink latency per frame: what a user of the events sees.
     onFrame: (msg) => metrics.frameOut('sinks', Date.now() - msg.meta.capturedAt),
+    // Every ordered stage is built; annotate itself skips the frames of streams that want none drawn.
+    stages: ({ frameStore, drawn, trackIds }) => {
+      const services = { frameStore, drawn, trackIds, logger: log, concurrency: 1, maxBatchFaces: config.classifier.maxBatchFaces, tracking: config.tracking };
+      const operators = orderedStages({ annotate: true, track: config.tracking.enabled })
+        .map((stage) => observeStage(stage.label, stage.operator(services), metrics, { faultStage: stage.name }));
+      return (source) => operators.reduce((stream, op) => stream.pipe(op), source);
+    },
   }).start();
   metrics.trackQueueDepth(STAGE_QUEUES.sink, () => bus.queue(STAGE_QUEUES.sink).depth());
   return {

@@ -48,8 +48,9 @@ export async function startTrainer({ config, bus, logger }: WorkerContext): Prom
       }
       throw err;
     }
-  // Validation between epochs runs on this thread: a 5-minute lock keeps a busy trainer's job its own.
-  }, { concurrency: 1, lockDurationMs: 300_000 });
+  // Validation between epochs runs on this thread: a long lock (workers.trainerLockSeconds, 5 minutes
+  // by default) keeps a busy trainer's job its own; the bus checks for stalled jobs at half of it.
+  }, { concurrency: 1, lockDurationMs: config.workers.trainerLockSeconds * 1000 });
   log.info({ queue: TRAIN_QUEUE, runsDir: runsDir() }, 'trainer waiting for jobs');
   return { stage: 'trainer', stop: (force) => consumer.close(force) };
 }

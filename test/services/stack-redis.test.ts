@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameEvent, WireEvent } from '../../pipeline/events/wire-event.ts';
+import { createEventValidator } from '../../pipeline/events/validate-event.ts';
 import { buildDemoClip } from '../../pipeline/sources/demo-clip.ts';
 import { probeVideo } from '../../pipeline/sources/probe-video.ts';
 import { TestRedisServer } from '../helpers/redis-server.ts';
@@ -34,7 +35,6 @@ test.before(async () => {
   worker('detector-2', ['detector']);
   worker('classifier-1', ['classifier']);
   worker('classifier-2', ['classifier']);
-  worker('annotator', ['annotator']);
   await Promise.all(workers.map((w) => w.ready()));
 });
 
@@ -106,6 +106,18 @@ test('2 detectors + 2 classifiers on Redis: every frame exactly once and in orde
   const frames = assertExactlyOnceInOrder('parallel');
   assert.ok(frames.some((e) => e.faces.length > 0), 'faces found');
   assert.is(await videoFrames(video), N);
+  // Tracking runs in the sinks worker, after the resequencer: every face has its person's id and
+  // stable emotion, every track starts once and ends once, and every event is valid v2.
+  const all = cameraEvents('parallel');
+  const validate = createEventValidator();
+  for (const e of all) assert.ok(validate(e).valid, `${e.type}: ${JSON.stringify(validate(e))}`);
+  const faces = frames.flatMap((e) => e.faces);
+  assert.ok(faces.every((f) => Number.isInteger(f.trackId) && f.stable !== undefined), 'every face tracked');
+  const ids = new Set(faces.map((f) => f.trackId as number));
+  const started = all.filter((e) => e.type === 'track-start').map((e) => (e as { trackId: number }).trackId);
+  const ended = all.filter((e) => e.type === 'track-end').map((e) => (e as { trackId: number }).trackId);
+  assert.equal([...started].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), 'one track-start per track');
+  assert.equal([...ended].sort((a, b) => a - b), [...ids].sort((a, b) => a - b), 'one track-end per track');
   // Both copies of each stage did part of the work (their own /metrics say how much).
   for (const stage of ['detector', 'classifier']) {
     const counts = await Promise.all([1, 2].map((i) => framesOut(`${stage}-${i}`, stage)));

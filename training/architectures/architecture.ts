@@ -4,12 +4,7 @@ import { miniXception } from './mini-xception.ts';
 import { seedCnn } from './seed-cnn.ts';
 import { vggLite } from './vgg-lite.ts';
 import { tinyCnn } from './tiny-cnn.ts';
-
-export interface ArchitectureOptions {
-  /** Side of the square grayscale input (48 for FER2013). */
-  inputSize: number;
-  classes: number;
-}
+import type { ArchitectureOptions } from './architecture-options.ts';
 
 /** Architectures by name: the explicit list users pick from with `--arch`. */
 export const ARCHITECTURES = {

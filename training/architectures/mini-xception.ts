@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ArchitectureOptions } from './architecture.ts';
+import type { ArchitectureOptions } from './architecture-options.ts';
 
 /**
  * mini-Xception (Arriaga, Valdenegro-Toro & Plöger 2017, "Real-time Convolutional Neural

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ArchitectureOptions } from './architecture.ts';
+import type { ArchitectureOptions } from './architecture-options.ts';
 
 /**
  * The seed notebook's CNN, layer for layer (Keras defaults: 'valid' padding, glorot-uniform

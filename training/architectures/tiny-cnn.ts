@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ArchitectureOptions } from './architecture.ts';
+import type { ArchitectureOptions } from './architecture-options.ts';
 
 /**
  * A minimal CNN for smoke tests and engine checks, not for accuracy: one 3x3 stride-2 conv

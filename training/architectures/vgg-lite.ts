@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ArchitectureOptions } from './architecture.ts';
+import type { ArchitectureOptions } from './architecture-options.ts';
 
 /**
  * VGG-style network sized for CPU training: four stages of two 3x3 conv + BatchNorm + ReLU

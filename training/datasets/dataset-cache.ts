@@ -56,7 +56,7 @@ export class DatasetCache {
     try {
       bytes = readFileSync(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ file, err: errorMessage(err) }, 'dataset cache unreadable, rebuilding');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ file, err }, 'dataset cache unreadable, rebuilding');
       return undefined;
     }
     const dataset = decodeCacheFile(bytes, JSON.stringify(key));
@@ -75,7 +75,7 @@ export class DatasetCache {
       this.removeStale(key, file);
     } catch (err) {
       if (existsSync(tmp)) rmSync(tmp, { force: true });
-      this.logger.warn({ file, err: errorMessage(err) }, 'dataset cache could not be written; next load decodes again');
+      this.logger.warn({ file, err }, 'dataset cache could not be written; next load decodes again');
     }
   }
 

@@ -4,6 +4,10 @@ import { reportFormat as fmt } from './report-format.ts';
 import { svgImageTag } from './svg-image-tag.ts';
 import { renderLineChart } from './svg-line-chart.ts';
 
+/** One figure per epoch: the averaged weights' figures exist only from --swa-start on. */
+type Pick = (r: EpochRecord) => number;
+type PickAveraged = (r: EpochRecord) => number | undefined;
+
 /**
  * The HTML section with the notebook's two plots, "Model Accuracy" and "Model Loss" (train vs
  * validation per epoch) as embedded SVG images, the best validation epoch, and the full per-epoch
@@ -16,26 +20,14 @@ export function renderHistorySection(history: readonly EpochRecord[]): string {
   if (history.length === 0) {
     return '<section class="history">\n<h2>Training curves</h2>\n<p class="empty">no training history</p>\n</section>';
   }
-  const epochs = history.map((r) => r.epoch);
-  const averaged = hasAverage(history);
-  const averagedSeries = (pick: (r: EpochRecord) => number | undefined) =>
-    averaged ? [{ name: 'Averaged weights', values: history.map((r) => pick(r) ?? Number.NaN) }] : [];
-  const accuracy = renderLineChart({
-    title: 'Model Accuracy',
-    xLabel: 'Epoch',
-    yLabel: 'Accuracy',
-    x: epochs,
-    series: [{ name: 'Train', values: history.map((r) => r.accuracy) }, { name: 'Validation', values: history.map((r) => r.valAccuracy) }, ...averagedSeries((r) => r.swaValAccuracy)],
-    // Tick decimals are for fractions; as percentages two of them move in front of the point.
-    formatY: (v, decimals) => `${(v * 100).toFixed(Math.max(0, decimals - 2))}%`,
-  });
-  const loss = renderLineChart({
-    title: 'Model Loss',
-    xLabel: 'Epoch',
-    yLabel: 'Loss',
-    x: epochs,
-    series: [{ name: 'Train', values: history.map((r) => r.loss) }, { name: 'Validation', values: history.map((r) => r.valLoss) }, ...averagedSeries((r) => r.swaValLoss)],
-  });
+  const curves = (title: string, pick: { train: Pick; val: Pick; averaged: PickAveraged }, formatY?: (v: number, decimals: number) => string) => {
+    const series = [{ name: 'Train', values: history.map(pick.train) }, { name: 'Validation', values: history.map(pick.val) }];
+    if (hasAverage(history)) series.push({ name: 'Averaged weights', values: history.map((r) => pick.averaged(r) ?? Number.NaN) });
+    return renderLineChart({ title, xLabel: 'Epoch', yLabel: title.replace('Model ', ''), x: history.map((r) => r.epoch), series, formatY });
+  };
+  // Tick decimals are for fractions; as percentages two of them move in front of the point.
+  const accuracy = curves('Model Accuracy', { train: (r) => r.accuracy, val: (r) => r.valAccuracy, averaged: (r) => r.swaValAccuracy }, (v, decimals) => `${(v * 100).toFixed(Math.max(0, decimals - 2))}%`);
+  const loss = curves('Model Loss', { train: (r) => r.loss, val: (r) => r.valLoss, averaged: (r) => r.swaValLoss });
   return [
     '<section class="history">',
     '<h2>Training curves</h2>',

@@ -23,7 +23,7 @@ test('a job that keeps failing is given up after `attempts` tries, logged with i
   assert.is(errors.length, 1);
   assert.is(errors[0].job, 'x');
   assert.is(errors[0].queue, 'q');
-  assert.is(errors[0].err, 'always');
+  assert.is((errors[0].err as { message: string }).message, 'always', 'the error itself is logged (message, stack, cause)');
   await consumer.close();
   await bus.close();
 });

@@ -4,7 +4,7 @@ import { RedisBus, fromJobId, toJobId } from '../../../pipeline/bus/redis-bus.ts
 import { connectBus } from '../../../pipeline/bus/connect-bus.ts';
 import type { Bus } from '../../../pipeline/bus/transport.ts';
 import { errorMessage } from '../../../common/errors.ts';
-import { busContract, captureLogs, sleep, waitFor } from './bus-contract.ts';
+import { busContract, captureLogs, waitFor } from './bus-contract.ts';
 import { dropKeys, REDIS_URL, uniquePrefix } from './fixtures/redis-env.ts';
 
 /** A Redis bus on its own prefix whose close() also deletes its keys. */
@@ -57,13 +57,15 @@ test('completed job ids stay known: re-adding one after it completed is still a 
   const bus = await makeBus();
   try {
     const q = bus.queue<number>('known');
-    let handled = 0;
-    const consumer = q.consume(async () => { handled += 1; }, { concurrency: 1 });
+    const handled: string[] = [];
+    const consumer = q.consume(async (job) => { handled.push(job.id); }, { concurrency: 1 });
     await q.add('k/1', 1);
-    while (handled < 1) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => handled.length === 1, 'the first job');
     await q.add('k/1', 1);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.is(handled, 1);
+    // Jobs are taken in the order added: had the re-add been queued, it would run before this one.
+    await q.add('k/2', 2);
+    await waitFor(() => handled.includes('k/2'), 'the job added after the re-add');
+    assert.equal(handled, ['k/1', 'k/2']);
     await consumer.close();
   } finally {
     await bus.close();
@@ -77,19 +79,25 @@ test('a job that keeps failing is given up after `attempts` tries, logged with i
   try {
     const q = bus.queue<number>('doomed');
     const seen: number[] = [];
+    let depthAfter: number | undefined;
     const consumer = q.consume(async (job) => {
+      // One job at a time, so cam:1/8 runs once the doomed job's last failure is recorded: a
+      // third try would then be counted by depth() (delayed jobs count), so none pending means none coming.
+      if (job.id === 'cam:1/8') { depthAfter = await q.depth(); return; }
       seen.push(job.attempt);
       throw new Error('always broken');
     }, { concurrency: 1 });
     await q.add('cam:1/7', 7);
     await waitFor(() => lines.some((l) => l.level === 50), 'the final failure to be logged');
-    await sleep(400);
+    await q.add('cam:1/8', 8);
+    await waitFor(() => depthAfter !== undefined, 'the job added after the final failure');
+    assert.is(depthAfter, 0, 'no further try pending');
     assert.equal(seen, [1, 2]);
     const errors = lines.filter((l) => l.level === 50);
     assert.is(errors.length, 1);
     assert.is(errors[0].job, 'cam:1/7');
     assert.is(errors[0].queue, 'doomed');
-    assert.is(errors[0].err, 'always broken');
+    assert.is((errors[0].err as { message: string }).message, 'always broken');
     assert.is(await q.depth(), 0);
     await consumer.close();
   } finally {

@@ -24,7 +24,7 @@ test.after(async () => {
 });
 
 test('a worker joins the stack over rediss:// (TLS) when it trusts the server certificate', async () => {
-  const worker = new WorkerProcess('annotator', ['annotator', '--redis', url, '--log-level', 'info'], { cwd: tmp.dir, env: { NODE_EXTRA_CA_CERTS: cert } });
+  const worker = new WorkerProcess('sinks', ['sinks', '--redis', url, '--log-level', 'info'], { cwd: tmp.dir, env: { NODE_EXTRA_CA_CERTS: cert } });
   try {
     const ready = await worker.ready(60_000);
     assert.is(ready.transport, 'redis');
@@ -35,7 +35,7 @@ test('a worker joins the stack over rediss:// (TLS) when it trusts the server ce
 });
 
 test('an untrusted certificate is one clear ERR_BUS line, not a hang', async () => {
-  const r = await runCli(['worker', 'annotator', '--redis', url], { cwd: tmp.dir, timeoutMs: 30_000, env: { NODE_EXTRA_CA_CERTS: '' } });
+  const r = await runCli(['worker', 'sinks', '--redis', url], { cwd: tmp.dir, timeoutMs: 30_000, env: { NODE_EXTRA_CA_CERTS: '' } });
   assert.is(r.timedOut, false);
   assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, /^emotion-stream: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+.*\[ERR_BUS\]$/m);

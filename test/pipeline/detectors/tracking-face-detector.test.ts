@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadHaarCascadeDetector } from '../../../pipeline/detectors/haar-cascade-detector.ts';
 import { iou } from '../../../pipeline/detectors/box-iou.ts';
-import { TrackingFaceDetector } from '../../../pipeline/detectors/tracking-face-detector.ts';
+import { NEAR_SEARCH_SCORE, TrackingFaceDetector } from '../../../pipeline/detectors/tracking-face-detector.ts';
 import { loadFaceDetector } from '../../../pipeline/detectors/load-face-detector.ts';
 import type { RegionFaceDetector } from '../../../pipeline/detectors/face-detector.ts';
 import type { BgrFrame } from '../../../pipeline/frames/bgr-image.ts';
@@ -123,15 +123,26 @@ test('streams are tracked apart: one camera\'s faces are never looked for in ano
   assert.is(counting.near, 1);
 });
 
-test('a face that is gone is looked for maxMisses more frames, then only the next whole-frame pass can bring it back', async () => {
+test('a face that is gone is looked for until maxMissedMs has passed, then only the next whole-frame pass can bring it back', async () => {
   const counting = new CountingDetector(haar);
-  const tracker = new TrackingFaceDetector(counting, { fullEvery: 20, maxMisses: 2 });
-  assert.ok((await tracker.detect(frames[0], { stream: 'cam', seq: 0 })).length > 0);
-  for (const seq of [1, 2, 3]) assert.equal(await tracker.detect(blank, { stream: 'cam', seq }), []);
-  assert.is(counting.near, 3);
-  assert.equal(await tracker.detect(frames[0], { stream: 'cam', seq: 4 }), [], 'forgotten: not looked for');
-  assert.is(counting.near, 3);
-  assert.ok((await tracker.detect(frames[0], { stream: 'cam', seq: 20 })).length > 0, 'the next pass finds it again');
+  const tracker = new TrackingFaceDetector(counting, { fullEvery: 20, maxMissedMs: 100 });
+  const at = (seq: number) => ({ stream: 'cam', seq, ptsMs: seq * 40 });
+  assert.ok((await tracker.detect(frames[0], at(0))).length > 0);
+  for (const seq of [1, 2]) assert.equal(await tracker.detect(blank, at(seq)), []);
+  assert.is(counting.near, 2, 'looked for near where it was, 40 and 80 ms later');
+  assert.equal(await tracker.detect(frames[0], at(3)), [], 'unseen for 120 ms > 100: forgotten, not looked for');
+  assert.is(counting.near, 2);
+  assert.ok((await tracker.detect(frames[0], at(20))).length > 0, 'the next pass finds it again');
+});
+
+test('faces of a whole-frame pass score 1, faces found only near a known one score lower', async () => {
+  const tracker = new TrackingFaceDetector(haar, { fullEvery: 20 });
+  const first = await tracker.detectScored(frames[0], { stream: 'cam', seq: 0, ptsMs: 0 });
+  assert.ok(first.length > 0);
+  assert.ok(first.every((f) => f.score === 1));
+  const next = await tracker.detectScored(frames[1], { stream: 'cam', seq: 1, ptsMs: 125 });
+  assert.ok(next.length > 0);
+  assert.ok(next.every((f) => f.score === NEAR_SEARCH_SCORE && NEAR_SEARCH_SCORE < 1));
 });
 
 test('dropped frames: a block whose Nth frame never came gets its whole-frame pass on its first frame that does', async () => {

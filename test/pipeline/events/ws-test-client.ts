@@ -41,12 +41,22 @@ export class WsTestClient {
   }
 
   /** Resolves with the HTTP status the server refused the upgrade with. */
-  static refusedStatus(url: string, options?: ClientOptions): Promise<number> {
+  static async refusedStatus(url: string, options?: ClientOptions): Promise<number> {
+    return (await WsTestClient.refusal(url, options)).status;
+  }
+
+  /** Resolves with the HTTP status and body the server refused the upgrade with. */
+  static refusal(url: string, options?: ClientOptions): Promise<{ status: number; body: string }> {
     const ws = new WebSocket(url, options);
     return new Promise((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => {
-        resolve(res.statusCode ?? 0);
-        ws.terminate();
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+          ws.terminate();
+        });
       });
       ws.once('open', () => {
         ws.close();

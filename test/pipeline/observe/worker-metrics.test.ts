@@ -130,14 +130,13 @@ test('a failing, hanging or non-numeric depth function is logged and skipped; th
   m.trackQueueDepth('hangs', () => new Promise<number>(() => {}));
   m.trackQueueDepth('nan', async () => Number.NaN);
 
-  const started = Date.now();
+  // A hanging depth function is cut off by depthTimeoutMs: without that, render never resolves.
   const s = parse(await m.render());
-  assert.ok(Date.now() - started < 1000, 'a hanging depth function is cut off by depthTimeoutMs');
   assert.is(sample(s, 'emotion_stream_queue_depth', { queue: 'good' }), 3);
   assert.equal(s.filter((x) => x.name === 'emotion_stream_queue_depth').map((x) => x.labels.queue), ['good']);
   assert.equal(lines.map((l) => l.queue).sort(), ['flaky', 'hangs', 'nan', 'sync-throw']);
-  assert.ok(lines.every((l) => l.level === 40 && typeof l.err === 'string'));
-  assert.ok(lines.some((l) => l.queue === 'flaky' && l.err === 'redis down'));
+  assert.ok(lines.every((l) => l.level === 40 && typeof (l.err as { message?: unknown })?.message === 'string'));
+  assert.ok(lines.some((l) => l.queue === 'flaky' && (l.err as { message?: unknown }).message === 'redis down'));
 
   // A queue that recovers shows up again; one whose depth was read before and now fails is not left at its stale value.
   fail = false;

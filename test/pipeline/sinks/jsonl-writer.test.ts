@@ -4,19 +4,21 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EmotionStreamError } from '../../../common/errors.ts';
 import { createEventValidator } from '../../../pipeline/events/validate-event.ts';
-import { toWireEvent, type WireEvent } from '../../../pipeline/events/wire-event.ts';
+import { toWireEvents, type WireEvent } from '../../../pipeline/events/wire-event.ts';
 import { JsonlWriter } from '../../../pipeline/sinks/jsonl-writer.ts';
 import { tempDir } from '../../helpers/paths.ts';
-import { T0, classifications, faultedClassifications, streamEnd, streamStart } from '../events/sample-messages.ts';
+import { T0, classifications, faultedClassifications, streamEndWithTracks, streamStart, tracked, trackedWithEvents } from '../events/sample-messages.ts';
 
 const validate = createEventValidator();
 
+/** The v2 events of a tracked stream: some frames faulted, some with track events, open tracks at the end. */
 function stream(frames: number): WireEvent[] {
   const now = () => T0 + 999;
-  const events = [toWireEvent(streamStart())];
-  for (let seq = 0; seq < frames; seq++) events.push(toWireEvent(seq % 50 === 7 ? faultedClassifications(seq) : classifications(seq), { now }));
-  events.push(toWireEvent(streamEnd('cam1', frames)));
-  return events as WireEvent[];
+  const frame = (seq: number) => (seq % 50 === 7 ? faultedClassifications(seq) : seq % 50 === 9 ? trackedWithEvents(seq) : tracked(classifications(seq)));
+  const events = toWireEvents(streamStart());
+  for (let seq = 0; seq < frames; seq++) events.push(...toWireEvents(frame(seq), { now }));
+  events.push(...toWireEvents(streamEndWithTracks('cam1', frames)));
+  return events;
 }
 
 async function openError(path: string): Promise<EmotionStreamError> {
@@ -44,6 +46,7 @@ test('N events written without awaiting -> N parseable lines in the same order a
     assert.equal(lines.map((line) => JSON.parse(line)), JSON.parse(JSON.stringify(events)));
     assert.is(writer.linesWritten, events.length);
     for (const line of lines) assert.ok(validate(JSON.parse(line)).valid, line);
+    assert.ok(lines.some((line) => line.includes('"type":"track-end"')) && lines.every((line) => line.includes('"v":2,')), 'v2 events, track events included');
   } finally {
     cleanup();
   }

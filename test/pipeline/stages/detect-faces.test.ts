@@ -48,17 +48,43 @@ function recording(detector: FaceDetector): FaceDetector & { finished: number[] 
   };
 }
 
-test('concurrency 2: a slow full-size frame and a fast small one finish out of order but are emitted in order', async () => {
+/**
+ * `recording`, but frame 0's boxes are held back until frame 1's are found, so the two finish out
+ * of order by construction rather than because the big frame happens to be slower. Frame 0 waits
+ * only when frame 1's detection has started by the time its own is done (it starts in the same
+ * tick when two run at once): a stage running one at a time then fails the order check, not hangs.
+ */
+function firstHeldForSecond(detector: FaceDetector): FaceDetector & { finished: number[]; started: number[] } {
+  const finished: number[] = [];
+  const started: number[] = [];
+  let secondDone!: () => void;
+  const second = new Promise<void>((resolve) => { secondDone = resolve; });
+  return {
+    name: detector.name,
+    finished,
+    started,
+    detect: async (frame, context) => {
+      started.push(context!.seq);
+      const boxes = await detector.detect(frame);
+      if (context!.seq === 0 && started.includes(1)) await second;
+      finished.push(frame.width);
+      if (context!.seq === 1) secondDone();
+      return boxes;
+    },
+  };
+}
+
+test('concurrency 2: two frames detected at once finish out of order but are emitted in order', async () => {
   const store = new InMemoryFrameStore();
   const big = photoPixels();
   const small = photoPixels({ width: 480, height: 338 });
   store.put(frameKey(CAMERA, 0), big.pixels);
   store.put(frameKey(CAMERA, 1), small.pixels);
-  const detector = recording(haar);
+  const detector = firstHeldForSecond(haar);
   const input: PipelineMsg[] = [start, frameMsg(0, big), frameMsg(1, small), frameMsg(2, small), end(3)];
   const output = await run(input, detectFaces({ detector, frameStore: store, concurrency: 2 }));
 
-  assert.equal(detector.finished, [480, 1920], 'the small frame should finish first');
+  assert.equal(detector.finished, [480, 1920], 'frame 1 started while frame 0 was in hand and finished first');
   assert.equal(output.map((m) => m.kind), ['stream-start', 'detections', 'detections', 'detections', 'stream-end']);
   assert.is(output[0], start);
   assert.is(output[4], input[4]);
@@ -67,7 +93,8 @@ test('concurrency 2: a slow full-size frame and a fast small one finish out of o
   assert.equal(d0.meta, input[1].kind === 'frame' ? input[1].meta : undefined);
   assert.is(d0.faces.length, 3);
   assert.ok(d0.faces.every((f) => f.boxPx.x + f.boxPx.width <= 1920 && f.boxPx.y + f.boxPx.height <= 1350));
-  assert.ok(d0.timings.detect! > d1.timings.detect!, `${d0.timings.detect} vs ${d1.timings.detect}`);
+  // Each message keeps its own timing: frame 0's detection began first and ended last, so it spans frame 1's.
+  assert.ok(d0.timings.detect! >= d1.timings.detect!, `${d0.timings.detect} vs ${d1.timings.detect}`);
   assert.is(d0.fault, undefined);
   assert.is(d2.fault?.code, 'ERR_FRAME_MISSING');
   assert.is(d2.fault?.stage, 'detect-faces');

@@ -6,14 +6,14 @@ import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { EventSink } from '../../../pipeline/events/event-sink.ts';
 import { createEventValidator } from '../../../pipeline/events/validate-event.ts';
-import type { WireEvent } from '../../../pipeline/events/wire-event.ts';
+import { toWireV1, type WireEvent } from '../../../pipeline/events/wire-event.ts';
 import type { PipelineMsg } from '../../../pipeline/messages.ts';
 import { JsonlWriter } from '../../../pipeline/sinks/jsonl-writer.ts';
 import { WebSocketBroadcaster } from '../../../pipeline/sinks/websocket-broadcaster.ts';
 import { emitEvents, type EmitEventsStats } from '../../../pipeline/stages/emit-events.ts';
 import { tempDir } from '../../helpers/paths.ts';
 import { WsTestClient } from '../events/ws-test-client.ts';
-import { T0, classifications, detections, streamEnd, streamStart } from '../events/sample-messages.ts';
+import { T0, classifications, detections, streamEnd, streamEndWithTracks, streamStart, trackedWithEvents } from '../events/sample-messages.ts';
 
 const now = () => T0 + 500;
 const validate = createEventValidator();
@@ -43,6 +43,22 @@ test('marbles: messages pass through unchanged and in order; sinks get stream-st
   });
   assert.equal(sink.events.map((e) => e.type), ['stream-start', 'frame', 'stream-end']);
   for (const event of sink.events) assert.ok(validate(event).valid);
+});
+
+test('a frame hands over its track events after it, a stream-end the track-ends of open tracks before it; each counts', () => {
+  const sink = recorder();
+  const stats: EmitEventsStats = { events: 0, conversionErrors: 0, sinkErrors: {} };
+  const input = new Subject<PipelineMsg>();
+  const out: PipelineMsg[] = [];
+  input.pipe(emitEvents({ sinks: [sink], now, stats })).subscribe((msg) => out.push(msg));
+  const messages = [streamStart(), trackedWithEvents(0), streamEndWithTracks('cam1', 1)];
+  for (const msg of messages) input.next(msg);
+  assert.equal(out, messages);
+  assert.equal(sink.events.map((e) => `${e.type}${'trackId' in e ? e.trackId : ''}`), [
+    'stream-start', 'frame', 'track-start1', 'emotion-change2', 'track-end3', 'track-end1', 'track-end2', 'stream-end',
+  ]);
+  assert.equal(stats, { events: 8, conversionErrors: 0, sinkErrors: {} });
+  for (const event of sink.events) assert.equal(validate(event), { valid: true, value: event }, event.type);
 });
 
 test('marbles: source errors and completion propagate; empty emits nothing', () => {
@@ -106,22 +122,25 @@ test('a malformed message is counted and still passes through', () => {
   assert.equal(stats, { events: 1, conversionErrors: 1, sinkErrors: {} });
 });
 
-test('the WebSocket client and events.jsonl receive the same objects', async () => {
+test('a v2 WebSocket client and events.jsonl receive the same objects; a default client their v1 form', async () => {
   const { dir, cleanup } = tempDir();
   const broadcaster = new WebSocketBroadcaster();
   try {
     const { port } = await broadcaster.start({ port: 0 });
-    const { client } = await WsTestClient.connect(`ws://127.0.0.1:${port}/events`);
+    const { client } = await WsTestClient.connect(`ws://127.0.0.1:${port}/events?v=2`);
+    const { client: v1 } = await WsTestClient.connect(`ws://127.0.0.1:${port}/events`);
     const writer = await JsonlWriter.open(join(dir, 'events.jsonl'));
     const input = new Subject<PipelineMsg>();
     input.pipe(emitEvents({ sinks: [broadcaster, writer], now })).subscribe();
-    for (const msg of [streamStart(), detections(0), classifications(0), classifications(1), streamEnd('cam1', 2)]) input.next(msg);
-    await client.waitFor((m) => m.type === 'stream-end');
+    for (const msg of [streamStart(), detections(0), trackedWithEvents(0), classifications(1), streamEndWithTracks('cam1', 2)]) input.next(msg);
+    await Promise.all([client.waitFor((m) => m.type === 'stream-end'), v1.waitFor((m) => m.type === 'stream-end')]);
     await writer.close();
-    const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    assert.is(lines.length, 4);
+    const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as WireEvent);
+    assert.is(lines.length, 9);
+    assert.ok(lines.every((line) => line.v === 2 && validate(line).valid));
     assert.equal(client.received.slice(1), lines);
-    await client.close();
+    assert.equal(v1.received.slice(1), lines.map(toWireV1).filter((e) => e !== undefined));
+    await Promise.all([client.close(), v1.close()]);
   } finally {
     await broadcaster.stop();
     cleanup();

@@ -1,12 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EMOTIONS } from '../../../pipeline/messages.ts';
 import { loadModelDir, saveModelDir } from '../../../pipeline/models/model-files.ts';
 import { loadDataset } from '../../../training/datasets/load-dataset.ts';
-import { tempDir } from '../../helpers/paths.ts';
+import { scoreDataset } from '../../../training/predict-dataset.ts';
+import { resolveModelDir, shippedModelFamily } from '../../../pipeline/models/model-registry.ts';
+import { initTfBackend } from '../../../pipeline/models/tf-backend.ts';
+import { TTA_MODES } from '../../../config/schema.ts';
+import cv from '../../../pipeline/opencv.ts';
+import { faceApiSamplePhoto, tempDir } from '../../helpers/paths.ts';
+import { sample3WithFaces } from '../../helpers/sample-faces.ts';
 import { lines, runCli } from '../../helpers/run-cli.ts';
 import { classLevel, writeFerCsv, writeFerPlusSplit, writeImageFolder, writeKaggleFolders } from '../../helpers/emotion-fixtures.ts';
 
@@ -133,17 +139,54 @@ async function failure(args: string[], code: number): Promise<string> {
   return all[0];
 }
 
-test('evaluate --tta: the summary names the mode; the views average the same predictions this model makes on every view', async () => {
-  // The fixture model looks at mean gray levels, which mirroring and 2 px shifts of a uniform
-  // face keep: every mode must give the plain run's numbers.
-  const plain = JSON.parse(lines((await runCli(['evaluate', '--model', modelDir, '--data', forms['fer2013.csv'], '--json'], { cwd })).stdout).at(-1)!) as Summary & { tta: string };
-  assert.is(plain.tta, 'none');
-  for (const mode of ['flip', 'shift']) {
-    const r = await runCli(['evaluate', '--model', modelDir, '--data', forms['fer2013.csv'], '--json', '--tta', mode], { cwd });
-    assert.is(r.code, 0, r.stderr);
-    const got = JSON.parse(lines(r.stdout).at(-1)!) as Summary & { tta: string };
-    assert.is(got.tta, mode);
-    assert.equal(got.confusion, plain.confusion, mode);
+/**
+ * Real faces for --tta: sample3's three faces, each cropped 18 ways (moved by a quarter of the box,
+ * 0.8x and 1.2x its size). The fixture model above answers alike for a face and its mirror or
+ * shifted views; the shipped CNN changes its answer with the view for some of these crops.
+ */
+function writeRealFaceCrops(dir: string): void {
+  const { faces } = sample3WithFaces();
+  const photo = cv.imread(faceApiSamplePhoto(3));
+  const labels = ['neutral', 'happy', 'happy'];
+  faces.forEach((f, i) => {
+    mkdirSync(join(dir, labels[i]), { recursive: true });
+    let n = 0;
+    for (const scale of [0.8, 1.2]) for (const dx of [-0.25, 0, 0.25]) for (const dy of [-0.25, 0, 0.25]) {
+      const side = Math.round(f.width * scale);
+      const x = Math.round(f.x + f.width / 2 + dx * f.width - side / 2);
+      const y = Math.round(f.y + f.height / 2 + dy * f.height - side / 2);
+      cv.imwrite(join(dir, labels[i], `face${i}-${n++}.jpg`), photo.getRegion(new cv.Rect(x, y, side, side)));
+    }
+  });
+  photo.release();
+}
+
+test('evaluate --tta flip / shift: on real faces the figures change with the mode, and are the ones its TTA views give', async () => {
+  const data = join(tmp.dir, 'real-faces');
+  writeRealFaceCrops(data);
+  const shipped = resolveModelDir(shippedModelFamily());
+  // The same backend here as in the command, so the figures match exactly.
+  await initTfBackend('wasm');
+  const ds = await loadDataset(data, { cache: false });
+  const model = await loadModelDir(shipped);
+  try {
+    const plain = scoreDataset(model, ds, { tta: 'none' }).metrics;
+    for (const mode of TTA_MODES) {
+      const want = scoreDataset(model, ds, { tta: mode }).metrics;
+      if (mode !== 'none') assert.not.equal(want.confusion, plain.confusion, `${mode} views change some predictions (or this test could not tell --tta from a no-op)`);
+      const r = await runCli(['evaluate', '--model', shipped, '--data', data, '--backend', 'wasm', '--tta', mode, '--json'], { cwd });
+      assert.is(r.code, 0, r.stderr);
+      const got = JSON.parse(lines(r.stdout).at(-1)!) as Summary & { tta: string };
+      assert.is(got.tta, mode);
+      assert.is(got.count, 54);
+      assert.equal(got.confusion, want.confusion, `${mode}: confusion[true][predicted]`);
+      assert.is(got.accuracy, round4(want.accuracy), mode);
+      assert.is(got.macro_f1, round4(want.macroF1), mode);
+      for (const e of EMOTIONS) assert.is(got.per_class_recall[e], round4(want.perClass[e].recall), `${mode}: recall of ${e}`);
+    }
+  } finally {
+    model.dispose();
+    await tf.setBackend('cpu');
   }
 });
 

@@ -49,18 +49,40 @@ test('replay with --out --events --json: exit 0, the summary JSON is the last st
   const out = lines(r.stdout);
   assert.is(out.length, 1, `stdout holds only the summary: ${r.stdout}`);
   const summary = JSON.parse(out[out.length - 1]) as RunSummary;
-  assert.equal([summary.frames, summary.videoFrames, summary.events, summary.faults, summary.end], [FRAMES, FRAMES, FRAMES + 2, 0, { reason: 'eof' }]);
+  assert.equal([summary.frames, summary.videoFrames, summary.faults, summary.end], [FRAMES, FRAMES, 0, { reason: 'eof' }]);
   assert.is(summary.source, clip);
   assert.ok(summary.framesWithFaces >= FRAMES / 2, `faces on ${summary.framesWithFaces} frames`);
 
   assert.ok(existsSync(at('annotated.mp4')) && existsSync(at('events.jsonl')));
   assert.is((await probeVideo({ type: 'file', path: at('annotated.mp4') })).frameCount, FRAMES);
   const validate = createEventValidator();
-  const events = lines(readFileSync(at('events.jsonl'), 'utf8')).map((l) => JSON.parse(l) as { type: string });
-  assert.is(events.length, FRAMES + 2);
-  assert.ok(events.every((e) => validate(e).valid));
+  const events = lines(readFileSync(at('events.jsonl'), 'utf8')).map((l) => JSON.parse(l) as { type: string; v: number; trackId?: number });
+  assert.is(events.length, summary.events, 'every event the summary counts is in the file');
+  assert.is(events.filter((e) => e.type === 'frame').length, FRAMES);
+  assert.ok(events.every((e) => e.v === 2 && validate(e).valid), 'every event valid against schema/events.v2.json');
   assert.equal([events[0].type, events[events.length - 1].type], ['stream-start', 'stream-end']);
   assert.match(r.stderr, /processed 30 frames/);
+  // Every person the summary lists started and ended once in the events, and is named on stderr.
+  const ids = (type: string) => events.filter((e) => e.type === type).map((e) => e.trackId).sort((a, b) => a! - b!);
+  assert.ok(summary.people.length > 0, 'people tracked');
+  assert.equal(summary.people.map((p) => p.trackId), ids('track-start'));
+  assert.equal(ids('track-end'), ids('track-start'));
+  for (const p of summary.people) {
+    assert.ok(p.firstSeenMs <= p.lastSeenMs && p.frames > 0);
+    assert.ok(Math.abs(Object.values(p.share).reduce((a, b) => a + b, 0) - 1) < 0.001, 'shares sum to 1');
+    assert.match(r.stderr, new RegExp(`person #${p.trackId} .*mostly ${p.dominant}`));
+  }
+});
+
+test('--no-tracking: every frame labelled on its own, no track ids and no track events', async () => {
+  const r = await cli('replay', clip, '--events', 'untracked.jsonl', '--no-tracking', '--json');
+  assert.is(r.code, 0, r.stderr);
+  const summary = JSON.parse(lines(r.stdout).pop()!) as RunSummary;
+  assert.equal(summary.people, []);
+  const events = lines(readFileSync(at('untracked.jsonl'), 'utf8')).map((l) => JSON.parse(l) as { type: string; faces?: { trackId?: number; stable?: unknown }[] });
+  assert.equal([...new Set(events.map((e) => e.type))].sort(), ['frame', 'stream-end', 'stream-start']);
+  const faces = events.flatMap((e) => e.faces ?? []);
+  assert.ok(faces.length > 0 && faces.every((f) => f.trackId === undefined && f.stable === undefined));
 });
 
 test('a missing video file', async () => {
@@ -92,7 +114,9 @@ test('a truncated mp4: the decodable frames are processed, then exit 1 with a cl
   assert.ok(err.every((l) => l.startsWith('emotion-stream: ')), `no raw log lines:\n${r.stderr}`);
   // What was processed is kept, complete.
   assert.is((await probeVideo({ type: 'file', path: at('cut-annotated.mp4') })).frameCount, summary.frames);
-  assert.is(lines(readFileSync(at('cut.jsonl'), 'utf8')).length, summary.frames + 2);
+  const cutEvents = lines(readFileSync(at('cut.jsonl'), 'utf8')).map((l) => JSON.parse(l) as { type: string });
+  assert.is(cutEvents.filter((e) => e.type === 'frame').length, summary.frames);
+  assert.is(cutEvents.at(-1)?.type, 'stream-end', 'the stream ends in the file too, its tracks closed before it');
 });
 
 test('live --webcam with a device that does not exist (no camera here)', async () => {

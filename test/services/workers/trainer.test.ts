@@ -10,6 +10,7 @@ import { silentLogger } from '../../../pipeline/logger.ts';
 import { loadStackConfig } from '../../../config/load.ts';
 import { resolveModelDir, shippedModelFamily } from '../../../pipeline/models/model-registry.ts';
 import type { ModelNotice, TrainJob } from '../../../training/train-job.ts';
+import { loadCheckpoint } from '../../../training/checkpoint.ts';
 import { startTrainer, TRAIN_QUEUE } from '../../../services/workers/trainer.ts';
 import { startFrameStageWorker } from '../../../services/workers/frame-stage-worker.ts';
 import { frameStageOfWorker } from '../../../pipeline/stage-registry.ts';
@@ -73,7 +74,11 @@ test('a queued retraining job becomes a new promoted model version, and the runn
     assert.match(n.version, /-job-retrain-1$/);
     assert.is(readFileSync(join(family, 'PROMOTED'), 'utf8').trim(), n.version);
     for (const f of ['model.json', 'weights.bin', 'metadata.json', 'report.html']) assert.ok(existsSync(join(n.dir, f)), f);
-    assert.ok(existsSync(join(tmp.dir, 'runs', 'retrain-1', 'checkpoint.json')) || existsSync(join(tmp.dir, 'runs', 'retrain-1')), 'the run is named after the job (a redelivered job resumes it)');
+    // The run is named after the job and checkpointed, so a redelivered job resumes it (trainer-redelivery.test.ts).
+    const ckpt = await loadCheckpoint(join(tmp.dir, 'runs', 'retrain-1'));
+    assert.ok(ckpt, 'runs/retrain-1 holds a checkpoint');
+    assert.is(ckpt.state.epochsDone, job.epochs);
+    assert.is(ckpt.state.history.length, job.epochs);
     // The swap happens when the notice arrives; the next frame is classified by the new version.
     let after = await classifyOnce(1);
     for (let i = 2; after.modelVersion === before.modelVersion && i < 40; i++) {

@@ -49,19 +49,6 @@ test('reuses the given output array and refuses one too small or an index out of
   assert.throws(() => rescaleBatch({ pixels: PIXELS, size: SIZE, indices: [100] }), /outside the 100 images/);
 });
 
-test('a 64-image 48x48 batch takes well under 5 ms', () => {
-  const out = new Float32Array(64 * AREA);
-  const rng = new Rng(8);
-  for (let i = 0; i < 20; i++) augmentBatch({ pixels: PIXELS, size: SIZE, indices: INDICES, rng, params: NOTEBOOK, out });
-  const times: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const t = performance.now();
-    augmentBatch({ pixels: PIXELS, size: SIZE, indices: INDICES, rng, params: NOTEBOOK, out });
-    times.push(performance.now() - t);
-  }
-  times.sort((x, y) => x - y);
-  // Median, on a shared machine: generous bound so load elsewhere does not make it flaky.
-  assert.ok(times[15] < 5, `median ${times[15].toFixed(2)} ms`);
-});
+// Speed depends on the machine, so it is measured, not asserted: npm run bench:train reports augment_ms_per_batch.
 
 test.run();
