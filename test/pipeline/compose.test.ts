@@ -73,8 +73,10 @@ function assertStreamShape(events: WireEvent[], reason: StreamEndEvent['reason']
   const end = events[events.length - 1] as StreamEndEvent;
   assert.is(end.type, 'stream-end');
   assert.is(end.reason, reason);
-  const frames = events.slice(1, -1) as FrameEvent[];
-  assert.ok(frames.every((e) => e.type === 'frame'), 'only frame events between start and end');
+  const between = events.slice(1, -1);
+  // Between start and end: frame events, and the people's track events (v2).
+  assert.ok(between.every((e) => ['frame', 'track-start', 'emotion-change', 'track-end'].includes(e.type)), 'only frame and track events between start and end');
+  const frames = between.filter((e): e is FrameEvent => e.type === 'frame');
   assert.equal(frames.map((e) => e.seq), frames.map((_, i) => i), 'consecutive seq from 0, in order');
   assert.is(end.frames, frames.length);
   return frames;
