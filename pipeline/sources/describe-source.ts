@@ -4,7 +4,7 @@ import { webcamDevice } from './webcam-device.ts';
 
 /**
  * A one-line, log-safe description of a source: the file path, `webcam <device>`, or the RTSP
- * URL with its password masked (URLs end up in logs, events and dashboards).
+ * URL with any user name and password removed (URLs end up in logs, events and dashboards).
  */
 export function describeSource(source: VideoSource): string {
   switch (source.type) {
@@ -13,6 +13,6 @@ export function describeSource(source: VideoSource): string {
     case 'webcam':
       return `webcam ${webcamDevice(source) ?? '(no device named)'}`;
     case 'rtsp':
-      return redactUrl(source.url);
+      return redactUrl(source.url, { dropUser: true });
   }
 }

@@ -15,4 +15,10 @@ test('RTSP camera URLs keep host, port, path and query; the password is masked',
   assert.is(redactUrl('rtsp://cam.local:8554/live'), 'rtsp://cam.local:8554/live');
 });
 
+test('dropUser removes the user name and the password (source descriptions in events and errors)', () => {
+  assert.is(redactUrl('rtsp://admin:s3cr%40t@10.0.0.5:554/live', { dropUser: true }), 'rtsp://10.0.0.5:554/live');
+  assert.is(redactUrl('rtsp://user@cam.local/live', { dropUser: true }), 'rtsp://cam.local/live');
+  assert.is(redactUrl('rtsp://cam.local/live', { dropUser: true }), 'rtsp://cam.local/live');
+});
+
 test.run();

@@ -109,7 +109,7 @@ test('the detector is told each frame\'s camera, seq and whether it is live (wha
   const live = { ...frameMsg(1, small), meta: { ...frameMsg(1, small).meta, live: true as const } };
   for (const m of [frameMsg(0, small), live]) store.put(m.meta.frameKey, small.pixels);
   const output = await run([frameMsg(0, small), live], detectFaces({ detector, frameStore: store }));
-  assert.equal(contexts, [{ stream: CAMERA, seq: 0, live: false }, { stream: CAMERA, seq: 1, live: true }]);
+  assert.equal(contexts, [{ stream: CAMERA, seq: 0, live: false, ptsMs: 0 }, { stream: CAMERA, seq: 1, live: true, ptsMs: 40 }]);
   assert.ok((output[1] as DetectionsMsg).faces.length > 0);
 });
 
