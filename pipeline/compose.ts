@@ -15,6 +15,7 @@ import { AnnotatedVideoWriter } from './sinks/annotated-video-writer.ts';
 import type { EventSink } from './events/event-sink.ts';
 import type { FaceDetector } from './detectors/face-detector.ts';
 import type { EmotionClassifier } from './classifiers/emotion-classifier.ts';
+import type { FaceEmbedder } from './tracking/face-embedder.ts';
 import { toVideoSource } from './sources/to-video-source.ts';
 import type { ClassificationsMsg, PipelineMsg, StreamEndMsg, StreamStartMsg } from './messages.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -23,6 +24,8 @@ import { RunStats, type RunSummary } from './run-stats.ts';
 export interface PipelineDeps {
   detector: FaceDetector;
   classifier: EmotionClassifier;
+  /** Face embeddings for re-identification: needed when tracking.reid.enabled. */
+  faceEmbedder?: FaceEmbedder;
   /** Event sinks (JSONL file, WebSocket broadcaster, ...): every event goes to each. */
   sinks: EventSink[];
   logger?: Logger;
@@ -79,7 +82,7 @@ export function runPipeline(config: PipelineConfig, deps: PipelineDeps): Pipelin
     : captureFfmpeg(captureOptions);
   const metrics = deps.metrics ?? new WorkerMetrics({ service: 'pipeline', defaultMetrics: false, logger });
   const services: StageServices = {
-    frameStore, logger, detector: deps.detector, classifier: deps.classifier,
+    frameStore, logger, detector: deps.detector, classifier: deps.classifier, faceEmbedder: deps.faceEmbedder,
     concurrency: config.detector.concurrency, maxBatchFaces: config.classifier.maxBatchFaces, tracking: config.tracking,
   };
   // The registry's frame stages in flow order; annotation only when someone will see the frames.

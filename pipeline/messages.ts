@@ -66,8 +66,20 @@ export interface ClassifiedFace extends DetectedFace {
   scores: EmotionScores;
   /** The person's id within the stream (track-emotions); ids are never reused within a stream. */
   trackId?: number;
+  /**
+   * With re-identification on (tracking.reid): who the track is. A new person's id is their first
+   * track's id; a person who left and came back keeps it on their new track.
+   */
+  personId?: number;
   /** The track's smoothed emotion up to this frame (track-emotions). */
   stable?: StableEmotion;
+}
+
+/** A new track recognised as a person who left: whose track they left on and how alike the faces were. */
+export interface Reidentification {
+  fromTrackId: number;
+  /** Cosine similarity of the face embeddings, -1..1. */
+  similarity: number;
 }
 
 /** A person appeared: the first frame of a track. Times are the stream's presentation time (ms). */
@@ -76,6 +88,10 @@ export interface TrackStartEvent {
   trackId: number;
   atMs: number;
   boxPx: BoxPx;
+  /** With re-identification on: the person (see ClassifiedFace.personId). */
+  personId?: number;
+  /** Set when the person was seen before, on an earlier track. */
+  reidentified?: Reidentification;
 }
 
 /** A track's stable emotion changed (after hysteresis). */
@@ -93,6 +109,8 @@ export interface EmotionChangeEvent {
 export interface TrackEndEvent {
   type: 'track-end';
   trackId: number;
+  /** With re-identification on: the person (see ClassifiedFace.personId). */
+  personId?: number;
   startMs: number;
   endMs: number;
   durationMs: number;

@@ -11,6 +11,8 @@ export interface LatencyStats {
 /** One person of a run (a track), as the summary lists them. Times are presentation times (ms). */
 export interface PersonSummary {
   trackId: number;
+  /** With re-identification on: the person, the same on each track of someone who left and came back. */
+  personId?: number;
   firstSeenMs: number;
   lastSeenMs: number;
   frames: number;
@@ -114,7 +116,7 @@ export class RunStats {
 
 function personOf(e: TrackEndEvent): PersonSummary {
   const share = Object.fromEntries(Object.entries(e.share).map(([k, v]) => [k, Math.round(v * 1e4) / 1e4])) as EmotionScores;
-  return { trackId: e.trackId, firstSeenMs: round(e.startMs), lastSeenMs: round(e.endMs), frames: e.frames, dominant: e.dominant, share, meanConfidence: Math.round(e.meanConfidence * 1e4) / 1e4 };
+  return { trackId: e.trackId, ...(e.personId === undefined ? {} : { personId: e.personId }), firstSeenMs: round(e.startMs), lastSeenMs: round(e.endMs), frames: e.frames, dominant: e.dominant, share, meanConfidence: Math.round(e.meanConfidence * 1e4) / 1e4 };
 }
 
 /** `error` only when there is one: `'error' in end` and deep comparisons must not see an undefined key. */

@@ -5,6 +5,7 @@ import type { FrameStore } from './frames/frame-store.ts';
 import type { FaceDetector } from './detectors/face-detector.ts';
 import type { EmotionClassifier } from './classifiers/emotion-classifier.ts';
 import type { TrackIdSource } from './tracking/face-tracker.ts';
+import type { FaceEmbedder } from './tracking/face-embedder.ts';
 import type { Logger } from './logger.ts';
 import type { ClassificationsMsg, PipelineMsg } from './messages.ts';
 import { STAGE_QUEUES, type StageQueue } from './runners/bus-envelope.ts';
@@ -30,6 +31,8 @@ export interface StageServices {
   classifier?: EmotionClassifier;
   /** Where each camera's track ids come from (default: 1, 2, 3... per stream). */
   trackIds?: (cameraId: string) => TrackIdSource;
+  /** Face embeddings for re-identification (track-emotions, when tracking.reid.enabled). */
+  faceEmbedder?: FaceEmbedder;
   /** Whether a frame's stream wants it drawn (default: every frame); a sinks worker serves several streams. */
   drawn?: (msg: ClassificationsMsg) => boolean;
 }
@@ -85,7 +88,10 @@ export const FRAME_STAGES: readonly FrameStage[] = [
   {
     name: 'track-emotions', label: 'tracker', needs: null, placement: { kind: 'ordered' },
     wanted: (stream) => stream.track,
-    operator: (s) => trackEmotions({ config: s.tracking, trackIds: s.trackIds, logger: s.logger }),
+    operator: (s) => trackEmotions({
+      config: s.tracking, trackIds: s.trackIds, logger: s.logger,
+      reid: s.faceEmbedder && { embedder: s.faceEmbedder, frameStore: s.frameStore },
+    }),
   },
   {
     // Ordered: it draws the stable label and the track's colour, which need the tracker's view.

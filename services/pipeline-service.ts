@@ -13,6 +13,8 @@ import { WebSocketBroadcaster } from '../pipeline/sinks/websocket-broadcaster.ts
 import type { EventSink } from '../pipeline/events/event-sink.ts';
 import type { FaceDetector } from '../pipeline/detectors/face-detector.ts';
 import type { EmotionClassifier } from '../pipeline/classifiers/emotion-classifier.ts';
+import type { FaceEmbedder } from '../pipeline/tracking/face-embedder.ts';
+import { loadReidEmbedder } from '../pipeline/tracking/load-reid-embedder.ts';
 import { toVideoSource } from '../pipeline/sources/to-video-source.ts';
 import { cameraStateEvent } from '../pipeline/events/wire-event.ts';
 
@@ -41,10 +43,11 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
     const { classifier, backend } = await loadEmotionClassifier(config.classifier);
     opened.classifier = classifier;
     const detector = (opened.detector = await loadFaceDetector(config.detector, logger, config.tracking));
+    const faceEmbedder = (opened.faceEmbedder = await loadReidEmbedder(config.tracking, config.classifier.backend));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });
     const run = runPipeline(config, {
-      detector, classifier, sinks: opened.sinks, logger, onFrame: hooks.onFrame,
+      detector, classifier, faceEmbedder, sinks: opened.sinks, logger, onFrame: hooks.onFrame,
       // A reconnecting RTSP camera: its states go to the log and, as camera-state events, to every sink.
       onCameraState: (change) => {
         logger[change.state === 'error' || change.state === 'stalled' || change.state === 'reconnecting' ? 'warn' : 'info']({ ...change }, 'camera state');
@@ -71,6 +74,7 @@ interface Opened {
   broadcaster?: WebSocketBroadcaster;
   classifier?: EmotionClassifier;
   detector?: FaceDetector;
+  faceEmbedder?: FaceEmbedder;
 }
 
 /** Opens the JSONL file and starts the WebSocket server; returns the port bound, or null. */
@@ -89,6 +93,7 @@ async function release(opened: Opened): Promise<void> {
   } finally {
     await opened.broadcaster?.stop();
     opened.detector?.dispose?.();
+    opened.faceEmbedder?.dispose?.();
     opened.classifier?.dispose();
   }
 }

@@ -32,6 +32,8 @@ interface StreamState {
   /** The faces known in this stream: the same tracker the track-emotions stage uses for identities. */
   tracks: FaceTracker;
   passInFlight: boolean;
+  /** A replay's whole-frame pass still running: frames after it wait for its faces. */
+  replayPass?: { seq: number; done: Promise<void> };
 }
 
 /** How sure we are of a face found only by searching near a known one: matched to tracks second (ByteTrack). */
@@ -53,9 +55,9 @@ const SAME_FACE_IOU = 0.3;
  * Faces of a whole-frame pass score 1, faces found near a known one NEAR_SEARCH_SCORE.
  *
  * Replays (`context.live` false): the pass runs on the frame itself, so which frames get one
- * depends only on `seq` (with one frame detected at a time a replay gives the same boxes every
- * time). Live frames: the pass
- * runs in the background on a copy of the frame and its new faces join the tracks when it ends,
+ * depends only on `seq`, and frames detected alongside it (detector.concurrency > 1) wait for its
+ * faces; a frame on which a known face is not found near its track gets a whole-frame pass too.
+ * Live frames: the pass runs in the background on a copy of the frame and its new faces join the tracks when it ends,
  * so no frame waits for a whole-frame search (the first frames of a stream have no faces until
  * the first pass ends). Without a context (a lone image) every call is a whole-frame detection.
  */
@@ -86,15 +88,18 @@ export class TrackingFaceDetector implements FaceDetector {
     const state = known ?? { lastFullSeq: context.seq, lastSeq: context.seq, tracks: this.newTracks(), passInFlight: false };
     state.lastSeq = Math.max(state.lastSeq, context.seq);
     this.remember(context.stream, state);
-    if (due && !context.live) {
-      state.lastFullSeq = context.seq; // frames detected alongside this one track instead of starting their own pass
-      const boxes = await this.inner.detect(frame);
-      // The pass sees every face: the known ones continue their tracks, the rest start new ones.
-      state.tracks.update(whole(boxes), t);
-      return whole(boxes);
-    }
+    if (due && !context.live) return this.replayPass(frame, context.seq, state, t);
     if (due && !state.passInFlight) this.startBackgroundPass(frame, context, state, t);
-    return this.track(frame, state, t);
+    // A replayed frame detected alongside an earlier frame's pass (detector.concurrency > 1) waits
+    // for that pass: searching near the faces known before it would miss every face it is finding
+    // (all of them, on a stream's first frames).
+    const pass = state.replayPass;
+    if (!context.live && pass && pass.seq < context.seq) await pass.done;
+    const tracked = await this.track(frame, state, t);
+    // A replayed face lost near its track (a fast turn, a jump in size) is looked for on the
+    // whole frame at once rather than N frames later: every-frame detection would have found it.
+    if (!context.live && tracked.lost > 0) return this.replayPass(frame, context.seq, state, t);
+    return tracked.faces;
   }
 
   dispose(): void {
@@ -102,18 +107,35 @@ export class TrackingFaceDetector implements FaceDetector {
     this.inner.dispose?.();
   }
 
-  /** Looks for each known face near where its track predicts it; updates the tracks; returns this frame's faces. */
-  private async track(frame: BgrFrame, state: StreamState, t: number): Promise<DetectedFace[]> {
+  /** A replayed frame's whole-frame pass: every face it sees continues its track or starts a new one. */
+  private async replayPass(frame: BgrFrame, seq: number, state: StreamState, t: number): Promise<DetectedFace[]> {
+    state.lastFullSeq = seq; // frames detected alongside this one track instead of starting their own pass
+    const boxes = this.inner.detect(frame);
+    const done = boxes.then((b) => { state.tracks.update(whole(b), t); }, () => undefined);
+    const pass = { seq, done };
+    state.replayPass = pass;
+    try {
+      return whole(await boxes);
+    } finally {
+      if (state.replayPass === pass) state.replayPass = undefined;
+    }
+  }
+
+  /**
+   * Looks for each known face near where its track predicts it; updates the tracks with what it
+   * found. Returns this frame's faces and how many known faces were not found.
+   */
+  private async track(frame: BgrFrame, state: StreamState, t: number): Promise<{ faces: DetectedFace[]; lost: number }> {
     state.tracks.update([], t); // ends the tracks unseen for too long: they are not looked for
     const known = state.tracks.predict(t).map((k) => clip(k.boxPx, frame));
-    if (known.length === 0) return [];
+    if (known.length === 0) return { faces: [], lost: 0 };
     const found = await this.inner.detectNear(frame, known, this.margin);
     const boxes: BoxPx[] = [];
     for (const box of found) if (box && !boxes.some((b) => iou(b, box) > SAME_FACE_IOU)) boxes.push(box);
     boxes.sort((a, b) => a.x - b.x || a.y - b.y);
     const faces = boxes.map((boxPx) => ({ boxPx, score: NEAR_SEARCH_SCORE }));
     state.tracks.update(faces, t);
-    return faces;
+    return { faces, lost: known.length - faces.length };
   }
 
   private newTracks(): FaceTracker {

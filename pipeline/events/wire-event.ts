@@ -47,6 +47,8 @@ export type WireStableEmotion = StableEmotion;
 export interface WireFace {
   /** The person's id within the stream, >= 1, never reused within a stream. */
   trackId?: number;
+  /** With re-identification on: the person, the same on every track of someone who left and came back. */
+  personId?: number;
   box: Box;
   label: Emotion;
   /** Probability of `label`, 0..1, 4 decimals. */
@@ -101,6 +103,10 @@ export interface TrackStartWireEvent extends WireEnvelope {
   trackId: number;
   ptsMs: number;
   box: Box;
+  /** With re-identification on: the person (a new person's id is this track's id). */
+  personId?: number;
+  /** Set when the person was seen before: the track they left on and how alike the faces are (cosine, 4 decimals). */
+  reidentified?: { fromTrackId: number; similarity: number };
 }
 
 /** v2: a track's stable emotion changed; `confidence` is the smoothed probability of `to`. */
@@ -229,15 +235,19 @@ function frameEvent(msg: ClassificationsMsg, now: number): FrameEvent {
 function wireFace(face: ClassifiedFace): WireFace {
   const raw = { box: roundBox(face.boxPx), label: face.label, confidence: probability(face.confidence), scores: roundScores(face.scores) };
   // trackId leads so a person's id is the first thing read on each face.
-  const out: WireFace = face.trackId === undefined ? raw : { trackId: face.trackId, ...raw };
+  const out: WireFace = face.trackId === undefined ? raw : face.personId === undefined ? { trackId: face.trackId, ...raw } : { trackId: face.trackId, personId: face.personId, ...raw };
   if (face.stable) out.stable = { label: face.stable.label, confidence: probability(face.stable.confidence), scores: roundScores(face.stable.scores) };
   return out;
 }
 
 function trackEvent(event: TrackEvent, cameraId: string): WireEvent {
   switch (event.type) {
-    case 'track-start':
-      return { ...envelope('track-start', cameraId), trackId: event.trackId, ptsMs: round(event.atMs, 3), box: roundBox(event.boxPx) };
+    case 'track-start': {
+      const start: TrackStartWireEvent = { ...envelope('track-start', cameraId), trackId: event.trackId, ptsMs: round(event.atMs, 3), box: roundBox(event.boxPx) };
+      if (event.personId !== undefined) start.personId = event.personId;
+      if (event.reidentified) start.reidentified = { fromTrackId: event.reidentified.fromTrackId, similarity: round(event.reidentified.similarity, 4) };
+      return start;
+    }
     case 'emotion-change':
       return {
         ...envelope('emotion-change', cameraId), trackId: event.trackId, ptsMs: round(event.atMs, 3),
@@ -252,7 +262,7 @@ function trackEvent(event: TrackEvent, cameraId: string): WireEvent {
 
 function trackEndEvent(event: TrackEndEvent, cameraId: string): TrackEndWireEvent {
   return {
-    ...envelope('track-end', cameraId), trackId: event.trackId,
+    ...envelope('track-end', cameraId), trackId: event.trackId, ...(event.personId === undefined ? {} : { personId: event.personId }),
     startMs: round(event.startMs, 3), endMs: round(event.endMs, 3), durationMs: round(event.durationMs, 3),
     frames: event.frames, share: roundScores(event.share), dominant: event.dominant, meanConfidence: probability(event.meanConfidence),
   };

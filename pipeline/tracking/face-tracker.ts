@@ -59,7 +59,8 @@ type FaceIn = { boxPx: BoxPx; score?: number };
  * against the tracks left over). Pure logic, one instance per stream.
  *
  * Each update, in order: end tracks last seen more than `maxMissedMs` before tMs; predict the
- * open tracks to tMs; match high-score faces, then low-score faces to the tracks left, greedily
+ * open tracks to tMs; match high-score faces, then low-score faces to the tracks left, then the
+ * faces left to the tracks left at their predicted centre but last size, each stage greedily
  * by IoU descending (pairs below `matchIou` never match); start a track for every face left.
  *
  * Invariants: a track takes at most one face and a face at most one track per update; ids
@@ -88,7 +89,7 @@ export class FaceTracker {
     const isStale = (t: Track): boolean => tMs - t.lastSeenMs > this.options.maxMissedMs;
     const stale = [...this.tracks.values()].filter(isStale);
     const live = [...this.tracks.values()].filter((t) => !isStale(t));
-    const faceToTrack = this.associate(faces, live.map((t) => t.filter.predict(tMs)));
+    const faceToTrack = this.associate(faces, live, tMs);
     // Ids are drawn before any state changes, so a source that throws leaves the tracker as it was.
     const newIds = this.drawIds(faces.length - faceToTrack.size);
 
@@ -118,20 +119,32 @@ export class FaceTracker {
     return this.tracks.size;
   }
 
-  /** ByteTrack's two stages: high-score faces against all tracks, then weak faces against the rest. Face index -> track index. */
-  private associate(faces: readonly FaceIn[], predicted: readonly BoxPx[]): Map<number, number> {
+  /**
+   * ByteTrack's two stages (high-score faces against all tracks, then weak faces against the
+   * rest), then a third for tracks that missed faces: the faces still left against those tracks'
+   * predicted centres at their last size. Face index -> track index.
+   */
+  private associate(faces: readonly FaceIn[], live: readonly Track[], tMs: number): Map<number, number> {
     const high: number[] = [];
     const low: number[] = [];
     faces.forEach((f, i) => (f.score === undefined || f.score >= this.options.highScore ? high : low).push(i));
     const faceToTrack = new Map<number, number>();
     const taken = new Set<number>();
-    for (const stage of [high, low]) {
-      const boxes = stage.map((i) => faces[i].boxPx);
-      for (const [s, t] of matchGreedy(boxes, predicted, taken, this.options.matchIou)) {
+    const predicted = live.map((t) => t.filter.predict(tMs));
+    const matchStage = (stage: number[], boxes: readonly BoxPx[]) => {
+      const faceBoxes = stage.map((i) => faces[i].boxPx);
+      for (const [s, t] of matchGreedy(faceBoxes, boxes, taken, this.options.matchIou)) {
         faceToTrack.set(stage[s], t);
         taken.add(t);
       }
-    }
+    };
+    matchStage(high, predicted);
+    matchStage(low, predicted);
+    // A face that slides under another shrinks before it is lost, so its track's size velocity
+    // shrinks the prediction to nothing by the time the face comes back. Only faces and tracks
+    // the first two stages left meet here.
+    const left = faces.map((_, i) => i).filter((i) => !faceToTrack.has(i));
+    if (left.length > 0 && taken.size < live.length) matchStage(left, live.map((t) => t.filter.predictCentre(tMs)));
     return faceToTrack;
   }
 

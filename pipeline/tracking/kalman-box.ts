@@ -84,6 +84,17 @@ export class KalmanBoxFilter {
     return toBox(z);
   }
 
+  /**
+   * The box expected at tMs with its centre extrapolated but its size held at the current
+   * estimate: a face shrinking as it slides under another face would, extrapolated, vanish
+   * while it is hidden, yet it comes back at its own size.
+   */
+  predictCentre(tMs: number): BoxPx {
+    assertTime(tMs);
+    const dt = Math.max(0, tMs - this.tMs);
+    return toBox([this.x[0] + this.x[4] * dt, this.x[1] + this.x[5] * dt, this.x[2], this.x[3]]);
+  }
+
   /** Corrects the estimate with a box measured at tMs. */
   update(box: BoxPx, tMs: number): void {
     assertTime(tMs);

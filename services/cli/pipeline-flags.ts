@@ -7,13 +7,15 @@ export const PIPELINE_FLAGS = {
   config: { type: 'string' }, out: { type: 'string' }, events: { type: 'string' }, 'ws-port': { type: 'string' },
   'ws-host': { type: 'string' }, 'camera-id': { type: 'string' }, model: { type: 'string' }, resize: { type: 'string' },
   'detect-downscale': { type: 'string' }, 'full-detect-every': { type: 'string' }, tta: { type: 'string' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
-  'no-tracking': { type: 'boolean' },
+  'no-tracking': { type: 'boolean' }, reid: { type: 'boolean' },
 } as const;
 
 export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annotated video (box + "#3 Happy (93.1%)" per face: track, stable emotion)
   --events <file.jsonl>     write the events: one per frame, plus track-start / emotion-change /
                             track-end per person (schema/events.v2.json)
   --no-tracking             label every frame on its own (no track ids, no smoothing, no track events)
+  --reid                    re-identify people who leave and come back within 10 s (face embeddings;
+                            a personId on faces and track events; about 130-200 ms per new face)
   --ws-port <n>             serve events on ws://127.0.0.1:<n>/events (0 = any free port)
   --ws-host <ip>            interface for the WebSocket server (default 127.0.0.1)
   --camera-id <id>          camera id in events (default cam0)
@@ -47,7 +49,7 @@ export function pipelineOverrides(v: Values): Record<string, unknown> {
       ...(str('full-detect-every') ? fullDetectEvery(numberFlag(str('full-detect-every'), 'full-detect-every', 1, { integer: true, min: 1 })) : {}),
     },
     classifier: { modelDir: str('model') ? resolve(str('model')!) : undefined, tta: str('tta') },
-    tracking: v['no-tracking'] ? { enabled: false } : undefined,
+    tracking: trackingOverrides(v),
     output: {
       annotatedVideo: str('out') ? resolve(str('out')!) : undefined,
       eventsJsonl: str('events') ? resolve(str('events')!) : undefined,
@@ -55,6 +57,12 @@ export function pipelineOverrides(v: Values): Record<string, unknown> {
     },
     logLevel: str('log-level'),
   };
+}
+
+function trackingOverrides(v: Values): Record<string, unknown> | undefined {
+  if (v['no-tracking'] && v.reid) throw new EmotionStreamError('ERR_CONFIG', '--reid needs tracking: drop --no-tracking or --reid');
+  if (v['no-tracking']) return { enabled: false };
+  return v.reid ? { reid: { enabled: true } } : undefined;
 }
 
 function parseSize(value: string): { width: number; height: number } {

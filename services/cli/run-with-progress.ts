@@ -38,11 +38,16 @@ export async function runWithProgress(config: PipelineConfig, options: { json: b
   return summary.end?.reason === 'error' ? 1 : 0;
 }
 
-/** `person #3 0.0-12.4 s: happy 71%, neutral 29% (mostly happy, 310 frames)`: the shares above 5%. */
+/**
+ * `person #3 0.0-12.4 s: happy 71%, neutral 29% (mostly happy, 310 frames)`: the shares above 5%;
+ * `person #1 again (track #3) ...` for a person re-identified on a later track.
+ */
 export function formatPerson(p: PersonSummary): string {
   const shares = Object.entries(p.share).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round(v * 100)}%`);
   const span = `${(p.firstSeenMs / 1000).toFixed(1)}-${(p.lastSeenMs / 1000).toFixed(1)} s`;
-  return `person #${p.trackId} ${span}: ${shares.join(', ')} (mostly ${p.dominant}, ${p.frames} frames)`;
+  // With re-identification a person may come back on a later track: name the person, then the track.
+  const who = p.personId === undefined || p.personId === p.trackId ? `person #${p.trackId}` : `person #${p.personId} again (track #${p.trackId})`;
+  return `${who} ${span}: ${shares.join(', ')} (mostly ${p.dominant}, ${p.frames} frames)`;
 }
 
 function printSummary(s: RunSummary, config: PipelineConfig): void {

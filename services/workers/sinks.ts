@@ -5,6 +5,7 @@ import type { EventSink } from '../../pipeline/events/event-sink.ts';
 import type { WireEvent } from '../../pipeline/events/wire-event.ts';
 import type { Bus } from '../../pipeline/bus/transport.ts';
 import { orderedStages } from '../../pipeline/stage-registry.ts';
+import { loadReidEmbedder } from '../../pipeline/tracking/load-reid-embedder.ts';
 import { observeStage } from '../../pipeline/observe/observe-stage.ts';
 import type { RunningWorker, WorkerContext } from './worker-context.ts';
 
@@ -16,6 +17,7 @@ import type { RunningWorker, WorkerContext } from './worker-context.ts';
  */
 export async function startSinks({ config, bus, logger, metrics }: WorkerContext): Promise<RunningWorker> {
   const log = logger.child({ stage: 'sinks' });
+  const faceEmbedder = await loadReidEmbedder(config.tracking, config.classifier.backend);
   const jsonl = config.output.eventsJsonl ? await JsonlWriter.open(config.output.eventsJsonl, { logger: log }) : undefined;
   const sinks: EventSink[] = [busEventPublisher(bus, log)];
   if (jsonl) sinks.push(jsonl);
@@ -25,7 +27,7 @@ export async function startSinks({ config, bus, logger, metrics }: WorkerContext
     onFrame: (msg) => metrics.frameOut('sinks', Date.now() - msg.meta.capturedAt),
     // Every ordered stage is built; annotate itself skips the frames of streams that want none drawn.
     stages: ({ frameStore, drawn, trackIds }) => {
-      const services = { frameStore, drawn, trackIds, logger: log, concurrency: 1, maxBatchFaces: config.classifier.maxBatchFaces, tracking: config.tracking };
+      const services = { frameStore, drawn, trackIds, faceEmbedder, logger: log, concurrency: 1, maxBatchFaces: config.classifier.maxBatchFaces, tracking: config.tracking };
       const operators = orderedStages({ annotate: true, track: config.tracking.enabled })
         .map((stage) => observeStage(stage.label, stage.operator(services), metrics, { faultStage: stage.name }));
       return (source) => operators.reduce((stream, op) => stream.pipe(op), source);
@@ -38,6 +40,7 @@ export async function startSinks({ config, bus, logger, metrics }: WorkerContext
       try {
         await runner.stop(force);
       } finally {
+        faceEmbedder?.dispose?.();
         await jsonl?.close();
       }
     },

@@ -70,7 +70,7 @@ test.before(async () => {
 
 test.after(() => haar?.dispose?.());
 
-test('replay: whole-frame passes on every Nth frame only, and the tracked boxes are the faces a search of every frame finds', async () => {
+test('replay: whole-frame passes on every Nth frame and where a known face was lost near its track; the tracked boxes are the faces a search of every frame finds', async () => {
   const counting = new CountingDetector(haar);
   const tracker = new TrackingFaceDetector(counting, { fullEvery: 4 });
   let reference = 0;
@@ -82,14 +82,16 @@ test('replay: whole-frame passes on every Nth frame only, and the tracked boxes 
     reference += every.length;
     found += tracked.length;
     matched += every.filter((box) => tracked.some((t) => iou(t, box) >= 0.5)).length;
+    if (process.env.DEBUG_TRACKING) console.log(seq, every.length, tracked.length);
     for (let i = 1; i < tracked.length; i++) assert.ok(tracked[i - 1].x <= tracked[i].x, 'sorted left to right');
   }
   assert.is(frames.length, 48);
-  assert.is(counting.wholeFrame, 12, 'seq 0, 4, 8, ... 44');
-  assert.is(counting.near, 36, 'every other frame looks near the known faces');
+  assert.is(counting.near, 36, 'every frame but seq 0, 4, 8, ... 44 looks near the known faces first');
+  // The 12 scheduled passes, plus one on each in-between frame where a known face was not found near its track.
+  assert.ok(counting.wholeFrame > 12 && counting.wholeFrame < 48, `whole-frame passes: ${counting.wholeFrame}`);
   assert.ok(reference > 100, `the clip has faces on every photo (${reference})`);
   // Haar flickers from frame to frame, so a face the search of every frame finds now and then is
-  // missed when the pass frame missed it: measured 150/174 (precision 150/155) here at 8 frames/s (faces move 4x further per frame than at 30).
+  // missed when the pass frame missed it: measured RECALL here at 8 frames/s (faces move 4x further per frame than at 30).
   assert.ok(matched / reference >= 0.8, `recall against searching every frame: ${matched}/${reference}`);
   assert.ok(matched / found >= 0.9, `precision against searching every frame: ${matched}/${found}`);
 });
@@ -103,9 +105,10 @@ test('replay: the same boxes every time, and a stream that starts again (seq bac
   const counting = new CountingDetector(haar);
   const tracker = new TrackingFaceDetector(counting, { fullEvery: 5 });
   const first = await run(tracker, 'cam');
-  assert.is(counting.wholeFrame, 3);
+  const passes = counting.wholeFrame;
+  assert.ok(passes >= 3, 'seq 0, 5 and 10 at least');
   const again = await run(tracker, 'cam');
-  assert.is(counting.wholeFrame, 6, 'the restarted stream searched seq 0 whole');
+  assert.is(counting.wholeFrame, 2 * passes, 'the restarted stream did the same again, from a whole-frame pass on seq 0');
   assert.equal(again, first);
 });
 
@@ -155,6 +158,26 @@ test('dropped frames: a block whose Nth frame never came gets its whole-frame pa
   assert.is(counting.wholeFrame, 2);
   await tracker.detect(frames[3], { stream: 'cam', seq: 9 });
   assert.is(counting.wholeFrame, 2);
+});
+
+test('replay: frames detected alongside a whole-frame pass wait for its faces (the start of a stream is not lost)', async () => {
+  const counting = new CountingDetector(haar);
+  let release!: () => void;
+  counting.hold = new Promise<void>((resolve) => { release = resolve; });
+  const tracker = new TrackingFaceDetector(counting, { fullEvery: 8 });
+  // detector.concurrency 2: frame 1 is detected while frame 0's pass is still running.
+  const first = tracker.detect(frames[0], { stream: 'cam', seq: 0, ptsMs: 0 });
+  let secondDone = false;
+  const second = tracker.detect(frames[1], { stream: 'cam', seq: 1, ptsMs: 125 }).finally(() => { secondDone = true; });
+  await new Promise((r) => setImmediate(r));
+  assert.not.ok(secondDone, 'frame 1 waits for frame 0\'s pass');
+  release();
+  const [boxes0, boxes1] = await Promise.all([first, second]);
+  assert.ok(boxes0.length > 0, 'the pass found the faces of frame 0');
+  const every = await haar.detect(frames[1]);
+  assert.ok(every.length > 0);
+  assert.ok(every.every((box) => boxes1.some((b) => iou(b, box) >= 0.5)), `frame 1: ${JSON.stringify(boxes1)} vs ${JSON.stringify(every)}`);
+  assert.is(counting.wholeFrame, 1, 'frame 1 was tracked, not searched whole');
 });
 
 test('live: no frame waits for a whole-frame pass; its faces join the tracks when it ends', async () => {

@@ -67,6 +67,20 @@ test('a face missing for less than maxMissedMs keeps its id when it returns near
   assert.equal(back.started, []);
 });
 
+test('a face that shrinks as it slides under another, then is hidden, keeps its id when it comes back at its own size', () => {
+  const tracker = new FaceTracker({ ...OPTIONS, maxMissedMs: 1000 });
+  // B moves left at 4.4 px/frame (25 fps); its last frames before it is hidden are cut by the
+  // face on top of it, so its box shrinks by 9 px a frame; hidden for 18 frames (720 ms).
+  const centre = (k: number) => 400 - 4.4 * k;
+  const sized = (k: number, side: number): BoxPx => ({ x: centre(k) - side / 2, y: 240 - side / 2, width: side, height: side });
+  for (let k = 0; k < 40; k++) tracker.update([{ boxPx: sized(k, 120), score: 1 }], at(k, 25));
+  for (let k = 40; k < 43; k++) tracker.update([{ boxPx: sized(k, 120 - 9 * (k - 39)), score: 1 }], at(k, 25));
+  for (let k = 43; k < 61; k++) tracker.update([], at(k, 25));
+  const back = tracker.update([{ boxPx: sized(61, 110), score: 1 }], at(61, 25));
+  assert.equal(back.trackIds, [1]);
+  assert.equal(back.started, []);
+});
+
 test('missing longer than maxMissedMs ends the track with its last-seen time; the face returns with a new id', () => {
   const tracker = new FaceTracker(OPTIONS);
   for (let k = 0; k < 10; k++) tracker.update([{ boxPx: box(100, 100) }], at(k, 30));

@@ -85,6 +85,23 @@ test('--no-tracking: every frame labelled on its own, no track ids and no track 
   assert.ok(faces.length > 0 && faces.every((f) => f.trackId === undefined && f.stable === undefined));
 });
 
+test('--reid: every face and track event carries a person id, the summary too (v2 events stay valid)', async () => {
+  const r = await cli('replay', clip, '--events', 'reid.jsonl', '--reid', '--json');
+  assert.is(r.code, 0, r.stderr);
+  const summary = JSON.parse(lines(r.stdout).pop()!) as RunSummary;
+  assert.ok(summary.people.length > 0 && summary.people.every((p) => Number.isInteger(p.personId)));
+  const validate = createEventValidator();
+  const events = lines(readFileSync(at('reid.jsonl'), 'utf8')).map((l) => JSON.parse(l) as { type: string; personId?: number; faces?: { personId?: number }[] });
+  assert.ok(events.every((e) => validate(e).valid));
+  const faces = events.flatMap((e) => e.faces ?? []);
+  assert.ok(faces.length > 0 && faces.every((f) => Number.isInteger(f.personId)));
+  assert.ok(events.filter((e) => e.type === 'track-start' || e.type === 'track-end').every((e) => Number.isInteger(e.personId)));
+});
+
+test('--reid with --no-tracking is refused with one clear line', async () => {
+  assertOneClearLine(await cli('replay', clip, '--reid', '--no-tracking'), 'ERR_CONFIG', ['--reid needs tracking']);
+});
+
 test('a missing video file', async () => {
   assertOneClearLine(await cli('replay', 'no-such-video.mp4'), 'ERR_SOURCE_NOT_FOUND', [at('no-such-video.mp4')]);
 });
