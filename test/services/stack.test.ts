@@ -55,6 +55,8 @@ test('up on the in-memory bus: every stage as a worker gives the embedded pipeli
   const config = loadStackConfig({
     overrides: {
       source: { type: 'file', path: clip }, logLevel: 'silent', maxInFlight: 4,
+      // Every frame searched whole, as the embedded run below does: the same boxes, whatever order the detector takes frames in.
+      detector: { fullDetectEvery: 1 },
       output: { eventsJsonl: events, annotatedVideo: video, websocket: { port: 0 } }, metrics: { port: 0 },
     },
   });
