@@ -21,7 +21,8 @@ import { decodeArgs } from '../pipeline/sources/decode-args.ts';
 import { ffmpegBinary } from '../pipeline/sources/ffmpeg-binary.ts';
 import { FrameSplitter } from '../pipeline/sources/frame-splitter.ts';
 import { probeVideo } from '../pipeline/sources/probe-video.ts';
-import { cosineSimilarity, loadFaceEmbedder, type FaceEmbedderModel } from '../pipeline/tracking/face-embedder.ts';
+import { loadFaceEmbedder, type FaceEmbedderModel } from '../pipeline/tracking/face-embedder.ts';
+import { cosineSimilarity } from '../pipeline/tracking/cosine-similarity.ts';
 
 const { values } = parseArgs({ options: { frames: { type: 'string' } } });
 const FRAMES_PER_CLIP = Number(values.frames ?? 12);

@@ -1,5 +1,5 @@
 import { concatMap, defer, from } from 'rxjs';
-import type { ReidConfig, SmoothingConfig, TrackingConfig } from '../../config/schema.ts';
+import type { SmoothingConfig, TrackingConfig } from '../../config/schema.ts';
 import { EmotionStreamError } from '../../common/errors.ts';
 import { FaceTracker, countingIds, type EndedTrack, type TrackIdSource, type TrackerUpdate } from '../tracking/face-tracker.ts';
 import { EmotionSmoother } from '../tracking/emotion-smoother.ts';
@@ -24,13 +24,8 @@ interface StreamTracks {
   tracker: FaceTracker;
   smoothers: Map<number, EmotionSmoother>;
   smoothing: SmoothingConfig;
-  reid?: StreamReid;
-}
-
-/** One camera's re-identification: the people it has seen, and when each open track's face was last embedded. */
-interface StreamReid {
-  people: Reidentifier;
-  embeddedAtMs: Map<number, number>;
+  /** With re-identification on: the people this camera has seen. */
+  reid?: Reidentifier;
 }
 
 /** Who the faces of a frame are, by track id. */
@@ -65,7 +60,7 @@ export const trackEmotions: Stage<TrackEmotionsDeps> = (deps) => (source) => def
     if (!state) {
       const { maxMissedMs, matchIou, highScore, smoothing, reid: reidConfig } = deps.config;
       state = { tracker: new FaceTracker({ maxMissedMs, matchIou, highScore }, deps.trackIds?.(cameraId) ?? countingIds()), smoothers: new Map(), smoothing };
-      if (reid) state.reid = { people: new Reidentifier({ ...reidConfig, keepPerTrack: LOOKS_PER_TRACK }), embeddedAtMs: new Map() };
+      if (reid) state.reid = new Reidentifier({ ...reidConfig, keepPerTrack: LOOKS_PER_TRACK });
       streams.set(cameraId, state);
     }
     return state;
@@ -76,7 +71,7 @@ export const trackEmotions: Stage<TrackEmotionsDeps> = (deps) => (source) => def
         streams.delete(msg.cameraId); // a new stream of the camera: its tracks start afresh
         return msg;
       case 'classifications':
-        return msg.fault ? msg : trackFrame(msg, open(msg.meta.cameraId), reid && { ...reid, config: deps.config.reid, logger });
+        return msg.fault ? msg : trackFrame(msg, open(msg.meta.cameraId), reid && { ...reid, logger });
       case 'stream-end':
         return endStream(msg, streams, logger);
       default:
@@ -87,7 +82,7 @@ export const trackEmotions: Stage<TrackEmotionsDeps> = (deps) => (source) => def
   return source.pipe(concatMap((msg) => from(handle(msg))));
 });
 
-type ReidDeps = NonNullable<TrackEmotionsDeps['reid']> & { config: ReidConfig; logger: Logger };
+type ReidDeps = NonNullable<TrackEmotionsDeps['reid']> & { logger: Logger };
 
 async function trackFrame(msg: ClassificationsMsg, state: StreamTracks, reid: ReidDeps | undefined): Promise<ClassificationsMsg> {
   const t = msg.meta.ptsMs;
@@ -117,35 +112,31 @@ async function trackFrame(msg: ClassificationsMsg, state: StreamTracks, reid: Re
  * call. A frame whose pixels cannot be had or embedded still gets its tracks: its new tracks are
  * new people, and the looks are taken on a later frame.
  */
-async function identify(msg: ClassificationsMsg, update: TrackerUpdate, state: StreamReid, deps: ReidDeps): Promise<People> {
+async function identify(msg: ClassificationsMsg, update: TrackerUpdate, people: Reidentifier, deps: ReidDeps): Promise<People> {
   const t = msg.meta.ptsMs;
-  const due = update.trackIds.map((trackId, i) => ({ trackId, i })).filter(({ trackId }) => {
-    const last = state.embeddedAtMs.get(trackId);
-    return last === undefined || t - last >= deps.config.refreshMs;
-  });
+  const due = update.trackIds.map((trackId, i) => ({ trackId, i })).filter(({ trackId }) => people.needsLook(trackId, t));
   let looks: Float32Array[] = [];
   if (due.length > 0) {
     try {
       const { width, height, frameKey } = msg.meta;
       looks = await deps.embedder.embed({ pixels: deps.frameStore.get(frameKey), width, height }, due.map(({ i }) => msg.faces[i].boxPx));
-      for (const { trackId } of due) state.embeddedAtMs.set(trackId, t);
     } catch (err) {
       deps.logger.warn({ camera: msg.meta.cameraId, frame: msg.meta.seq, err }, 're-identification skipped on this frame: faces not embedded');
     }
   }
   const lookOf = new Map(due.map(({ trackId }, k) => [trackId, looks[k]] as const));
-  const people: People = new Map();
+  const who: People = new Map();
   for (const trackId of update.trackIds) {
     const look = lookOf.get(trackId);
     if (update.started.includes(trackId)) {
-      const found = state.people.start(trackId, look, t);
-      people.set(trackId, found ? { personId: found.personId, reidentified: { fromTrackId: found.fromTrackId, similarity: found.similarity } } : { personId: trackId });
+      const found = people.start(trackId, look, t);
+      who.set(trackId, found ? { personId: found.personId, reidentified: { fromTrackId: found.fromTrackId, similarity: found.similarity } } : { personId: trackId });
     } else {
-      if (look) state.people.see(trackId, look);
-      people.set(trackId, { personId: state.people.personOf(trackId) ?? trackId });
+      if (look) people.see(trackId, look, t);
+      who.set(trackId, { personId: people.personOf(trackId) ?? trackId });
     }
   }
-  return people;
+  return who;
 }
 
 function endStream(msg: StreamEndMsg, streams: Map<string, StreamTracks>, logger: Logger): StreamEndMsg {
@@ -164,9 +155,8 @@ function endTracks(ended: EndedTrack[], state: StreamTracks): TrackEndEvent[] {
     // Every track got its smoother on its first face, so one is always there.
     const smoother = state.smoothers.get(trackId);
     state.smoothers.delete(trackId);
-    const personId = state.reid?.people.personOf(trackId);
-    state.reid?.people.end(trackId, lastSeenMs);
-    state.reid?.embeddedAtMs.delete(trackId);
+    const personId = state.reid?.personOf(trackId);
+    state.reid?.end(trackId, lastSeenMs);
     if (smoother) events.push(personId === undefined ? { type: 'track-end', trackId, ...smoother.summary() } : { type: 'track-end', trackId, personId, ...smoother.summary() });
   }
   return events;

@@ -1,3 +1,5 @@
+import { cosineSimilarity } from './cosine-similarity.ts';
+
 /** Settings of a {@link Reidentifier}. */
 export interface ReidOptions {
   /** A person who left longer ago than this (ms, presentation time) is not looked for any more. */
@@ -6,6 +8,8 @@ export interface ReidOptions {
   minSimilarity: number;
   /** Embeddings kept per track (the latest ones: how the person looked just before leaving). */
   keepPerTrack: number;
+  /** How long (ms) after a look at an open track's face it is due another (see {@link Reidentifier.needsLook}). */
+  refreshMs: number;
 }
 
 /** Who a new track is: a person seen before (their id, which track they left on, how alike). */
@@ -19,8 +23,10 @@ interface Person {
   personId: number;
   /** The track the person is on now, or left on. */
   trackId: number;
-  /** Latest embeddings first (unit vectors). */
+  /** Latest embeddings first. */
   embeddings: Float32Array[];
+  /** When the latest embedding was taken (ms); unset until the face is first embedded. */
+  lookedAtMs?: number;
   /** Set once the track ended: when the person was last seen. */
   leftAtMs?: number;
 }
@@ -41,8 +47,9 @@ export class Reidentifier {
   private readonly people = new Map<number, Person>();
 
   constructor(private readonly options: ReidOptions) {
-    const { windowMs, minSimilarity, keepPerTrack } = options;
+    const { windowMs, minSimilarity, keepPerTrack, refreshMs } = options;
     if (!(windowMs >= 0) || !Number.isFinite(windowMs)) throw new RangeError(`windowMs must be >= 0, got ${windowMs}`);
+    if (!(refreshMs >= 0) || !Number.isFinite(refreshMs)) throw new RangeError(`refreshMs must be >= 0, got ${refreshMs}`);
     if (!(minSimilarity > -1 && minSimilarity <= 1)) throw new RangeError(`minSimilarity must be in (-1, 1], got ${minSimilarity}`);
     if (!Number.isInteger(keepPerTrack) || keepPerTrack < 1) throw new RangeError(`keepPerTrack must be an integer >= 1, got ${keepPerTrack}`);
   }
@@ -63,24 +70,34 @@ export class Reidentifier {
     let best: { person: Person; similarity: number } | undefined;
     for (const person of this.people.values()) {
       if (person.leftAtMs === undefined) continue;
-      const similarity = Math.max(...person.embeddings.map((e) => dot(e, embedding)));
+      const similarity = Math.max(...person.embeddings.map((e) => cosineSimilarity(e, embedding)));
       if (similarity >= this.options.minSimilarity && (!best || similarity > best.similarity)) best = { person, similarity };
     }
     if (!best) {
-      this.people.set(trackId, { personId: trackId, trackId, embeddings: [embedding] });
+      this.people.set(trackId, { personId: trackId, trackId, embeddings: [embedding], lookedAtMs: tMs });
       return undefined;
     }
     const { person, similarity } = best;
     this.people.delete(person.trackId);
-    this.people.set(trackId, { personId: person.personId, trackId, embeddings: [embedding, ...person.embeddings].slice(0, this.options.keepPerTrack) });
+    this.people.set(trackId, { personId: person.personId, trackId, embeddings: [embedding, ...person.embeddings].slice(0, this.options.keepPerTrack), lookedAtMs: tMs });
     return { personId: person.personId, fromTrackId: person.trackId, similarity };
   }
 
-  /** A later look at an open track's face: kept, the oldest let go past `keepPerTrack`. */
-  see(trackId: number, embedding: Float32Array): void {
+  /** A later look (at tMs) at an open track's face: kept, the oldest let go past `keepPerTrack`. */
+  see(trackId: number, embedding: Float32Array, tMs: number): void {
     const person = this.people.get(trackId);
     if (!person || person.leftAtMs !== undefined) return;
     person.embeddings = [embedding, ...person.embeddings].slice(0, this.options.keepPerTrack);
+    person.lookedAtMs = tMs;
+  }
+
+  /**
+   * Whether a face on this track should be embedded at tMs: a track not started yet, one whose
+   * face was never embedded, or one last looked at `refreshMs` or more ago.
+   */
+  needsLook(trackId: number, tMs: number): boolean {
+    const lookedAt = this.people.get(trackId)?.lookedAtMs;
+    return lookedAt === undefined || tMs - lookedAt >= this.options.refreshMs;
   }
 
   /** The person on an open (or departed, still remembered) track. */
@@ -104,12 +121,4 @@ export class Reidentifier {
       if (person.leftAtMs !== undefined && tMs - person.leftAtMs > this.options.windowMs) this.people.delete(id);
     }
   }
-}
-
-/** Cosine similarity of two unit vectors. */
-function dot(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new RangeError(`embeddings of different lengths: ${a.length} and ${b.length}`);
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }

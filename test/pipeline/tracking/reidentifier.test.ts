@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Reidentifier, type ReidOptions } from '../../../pipeline/tracking/reidentifier.ts';
 
-const OPTIONS: ReidOptions = { windowMs: 5000, minSimilarity: 0.6, keepPerTrack: 3 };
+const OPTIONS: ReidOptions = { windowMs: 5000, minSimilarity: 0.6, keepPerTrack: 3, refreshMs: 1000 };
 
 /** A unit vector in 4-d along `angle` (radians) in the first plane: cos(angle difference) is the similarity. */
 function face(angle: number, plane: 0 | 1 = 0): Float32Array {
@@ -66,7 +66,7 @@ test('the best match wins among those who left; later looks at a track count', (
   const reid = new Reidentifier(OPTIONS);
   reid.start(1, face(0), 0);
   reid.start(2, face(1.2), 0);
-  reid.see(2, face(0.5)); // person 2 turned: now they look like angle 0.5
+  reid.see(2, face(0.5), 500); // person 2 turned: now they look like angle 0.5
   reid.end(1, 1000);
   reid.end(2, 1000);
   const back = reid.start(3, face(0.45), 2000);
@@ -87,21 +87,34 @@ test('a person who comes back twice keeps one person id across three tracks', ()
 test('only keepPerTrack looks are kept: the oldest is let go', () => {
   const reid = new Reidentifier({ ...OPTIONS, keepPerTrack: 2 });
   reid.start(1, face(0), 0);
-  reid.see(1, face(1.0));
-  reid.see(1, face(1.1)); // the look at angle 0 is gone now
+  reid.see(1, face(1.0), 40);
+  reid.see(1, face(1.1), 80); // the look at angle 0 is gone now
   reid.end(1, 100);
   assert.is(reid.start(2, face(0), 200), undefined);
+});
+
+test('a face is due a look on a new track, then again refreshMs after the last look; one that could not be looked at stays due', () => {
+  const reid = new Reidentifier(OPTIONS);
+  assert.ok(reid.needsLook(1, 0), 'a track not started yet');
+  reid.start(1, face(0), 0);
+  assert.not.ok(reid.needsLook(1, 999));
+  assert.ok(reid.needsLook(1, 1000));
+  reid.see(1, face(0.1), 1000);
+  assert.not.ok(reid.needsLook(1, 1500));
+  reid.start(2, undefined, 1500);
+  assert.ok(reid.needsLook(2, 1540), 'started without a look: due on the next frame');
 });
 
 test('rejects bad options, a repeated track and embeddings of different lengths', () => {
   assert.throws(() => new Reidentifier({ ...OPTIONS, windowMs: -1 }), /windowMs/);
   assert.throws(() => new Reidentifier({ ...OPTIONS, minSimilarity: 2 }), /minSimilarity/);
   assert.throws(() => new Reidentifier({ ...OPTIONS, keepPerTrack: 0 }), /keepPerTrack/);
+  assert.throws(() => new Reidentifier({ ...OPTIONS, refreshMs: -1 }), /refreshMs/);
   const reid = new Reidentifier(OPTIONS);
   reid.start(1, face(0), 0);
   assert.throws(() => reid.start(1, face(0), 10), /started before/);
   reid.end(1, 20);
-  assert.throws(() => reid.start(2, new Float32Array(3), 30), /different lengths/);
+  assert.throws(() => reid.start(2, new Float32Array(3), 30), /differ in length/);
 });
 
 test.run();
