@@ -95,11 +95,12 @@ export class TrackingFaceDetector implements FaceDetector {
     // (all of them, on a stream's first frames).
     const pass = state.replayPass;
     if (!context.live && pass && pass.seq < context.seq) await pass.done;
-    const tracked = await this.track(frame, state, t);
+    const near = await this.searchNear(frame, state, t);
     // A replayed face lost near its track (a fast turn, a jump in size) is looked for on the
     // whole frame at once rather than N frames later: every-frame detection would have found it.
-    if (!context.live && tracked.lost > 0) return this.replayPass(frame, context.seq, state, t);
-    return tracked.faces;
+    if (!context.live && near.lost > 0) return this.replayPass(frame, context.seq, state, t, near.faces);
+    state.tracks.update(near.faces, t);
+    return near.faces;
   }
 
   dispose(): void {
@@ -107,11 +108,18 @@ export class TrackingFaceDetector implements FaceDetector {
     this.inner.dispose?.();
   }
 
-  /** A replayed frame's whole-frame pass: every face it sees continues its track or starts a new one. */
-  private async replayPass(frame: BgrFrame, seq: number, state: StreamState, t: number): Promise<DetectedFace[]> {
+  /**
+   * A replayed frame's whole-frame pass: every face it sees continues its track or starts a new
+   * one. `nearFaces`, found on this frame near known faces, keep their tracks too where the pass
+   * missed them; the tracks are updated once for the frame.
+   */
+  private async replayPass(frame: BgrFrame, seq: number, state: StreamState, t: number, nearFaces: DetectedFace[] = []): Promise<DetectedFace[]> {
     state.lastFullSeq = seq; // frames detected alongside this one track instead of starting their own pass
     const boxes = this.inner.detect(frame);
-    const done = boxes.then((b) => { state.tracks.update(whole(b), t); }, () => undefined);
+    const done = boxes.then((b) => {
+      const missed = nearFaces.filter((f) => !b.some((box) => iou(box, f.boxPx) > SAME_FACE_IOU));
+      state.tracks.update([...whole(b), ...missed], t);
+    }, () => undefined);
     const pass = { seq, done };
     state.replayPass = pass;
     try {
@@ -122,10 +130,11 @@ export class TrackingFaceDetector implements FaceDetector {
   }
 
   /**
-   * Looks for each known face near where its track predicts it; updates the tracks with what it
-   * found. Returns this frame's faces and how many known faces were not found.
+   * Looks for each known face near where its track predicts it (tracks unseen for too long are
+   * ended first, not looked for). Returns the faces found and how many known faces were not; the
+   * caller updates the tracks with them.
    */
-  private async track(frame: BgrFrame, state: StreamState, t: number): Promise<{ faces: DetectedFace[]; lost: number }> {
+  private async searchNear(frame: BgrFrame, state: StreamState, t: number): Promise<{ faces: DetectedFace[]; lost: number }> {
     state.tracks.update([], t); // ends the tracks unseen for too long: they are not looked for
     const known = state.tracks.predict(t).map((k) => clip(k.boxPx, frame));
     if (known.length === 0) return { faces: [], lost: 0 };
@@ -134,7 +143,6 @@ export class TrackingFaceDetector implements FaceDetector {
     for (const box of found) if (box && !boxes.some((b) => iou(b, box) > SAME_FACE_IOU)) boxes.push(box);
     boxes.sort((a, b) => a.x - b.x || a.y - b.y);
     const faces = boxes.map((boxPx) => ({ boxPx, score: NEAR_SEARCH_SCORE }));
-    state.tracks.update(faces, t);
     return { faces, lost: known.length - faces.length };
   }
 
