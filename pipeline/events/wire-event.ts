@@ -235,7 +235,7 @@ function frameEvent(msg: ClassificationsMsg, now: number): FrameEvent {
 function wireFace(face: ClassifiedFace): WireFace {
   const raw = { box: roundBox(face.boxPx), label: face.label, confidence: probability(face.confidence), scores: roundScores(face.scores) };
   // trackId leads so a person's id is the first thing read on each face.
-  const out: WireFace = face.trackId === undefined ? raw : face.personId === undefined ? { trackId: face.trackId, ...raw } : { trackId: face.trackId, personId: face.personId, ...raw };
+  const out: WireFace = face.trackId === undefined ? raw : { trackId: face.trackId, ...(face.personId === undefined ? {} : { personId: face.personId }), ...raw };
   if (face.stable) out.stable = { label: face.stable.label, confidence: probability(face.stable.confidence), scores: roundScores(face.stable.scores) };
   return out;
 }

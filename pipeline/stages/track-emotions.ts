@@ -157,7 +157,7 @@ function endTracks(ended: EndedTrack[], state: StreamTracks): TrackEndEvent[] {
     state.smoothers.delete(trackId);
     const personId = state.reid?.personOf(trackId);
     state.reid?.end(trackId, lastSeenMs);
-    if (smoother) events.push(personId === undefined ? { type: 'track-end', trackId, ...smoother.summary() } : { type: 'track-end', trackId, personId, ...smoother.summary() });
+    if (smoother) events.push({ type: 'track-end', trackId, ...(personId === undefined ? {} : { personId }), ...smoother.summary() });
   }
   return events;
 }

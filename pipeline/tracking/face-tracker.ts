@@ -121,8 +121,8 @@ export class FaceTracker {
 
   /**
    * ByteTrack's two stages (high-score faces against all tracks, then weak faces against the
-   * rest), then a third for tracks that missed faces: the faces still left against those tracks'
-   * predicted centres at their last size. Face index -> track index.
+   * rest), then a third: the faces still left against the tracks still left, at their predicted
+   * centres but last size. Face index -> track index.
    */
   private associate(faces: readonly FaceIn[], live: readonly Track[], tMs: number): Map<number, number> {
     const high: number[] = [];
