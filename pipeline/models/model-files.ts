@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { EmotionStreamError } from '../../common/errors.ts';
 
 /**
@@ -30,7 +30,7 @@ export async function saveModelDir(model: tf.LayersModel, dir: string): Promise<
 export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
   const jsonPath = join(dir, 'model.json');
   if (!existsSync(jsonPath)) throw new EmotionStreamError('ERR_MODEL_LOAD', `model directory ${dir} has no model.json`, { context: { dir } });
-  let modelJson: { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  let modelJson: { modelTopology: object; weightsManifest: tf.io.WeightsManifestConfig };
   try {
     modelJson = JSON.parse(await readFile(jsonPath, 'utf8'));
   } catch (cause) {
@@ -39,19 +39,29 @@ export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
   if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
     throw new EmotionStreamError('ERR_MODEL_LOAD', `${jsonPath} is not a tfjs layers model (no modelTopology/weightsManifest)`, { context: { dir } });
   }
-  const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
-  const buffers = await Promise.all(modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => readWeights(join(dir, p))));
-  const weightData = Buffer.concat(buffers);
-  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (weightData.byteLength !== expected) {
-    throw new EmotionStreamError('ERR_MODEL_LOAD', `weights in ${dir} hold ${weightData.byteLength} bytes, model.json expects ${expected} (truncated or mismatched files)`, { context: { dir } });
-  }
+  const { weightSpecs, weightData } = await readManifestWeights(jsonPath, modelJson.weightsManifest);
   try {
-    const ab = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength);
-    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData: ab }));
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
   } catch (cause) {
     throw new EmotionStreamError('ERR_MODEL_LOAD', `cannot build the model in ${dir}: ${(cause as Error).message}`, { cause, context: { dir } });
   }
+}
+
+/**
+ * The weight files a model.json's manifest lists (paths relative to it), read and joined as tfjs
+ * wants them, checked against the bytes the manifest declares (quantised weights take 1 or 2
+ * bytes a value): a missing file or a truncated one is ERR_MODEL_LOAD naming it.
+ */
+export async function readManifestWeights(jsonPath: string, manifest: tf.io.WeightsManifestConfig): Promise<{ weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer }> {
+  const dir = dirname(jsonPath);
+  const weightSpecs = manifest.flatMap((g) => g.weights);
+  const weights = Buffer.concat(await Promise.all(manifest.flatMap((g) => g.paths).map((p) => readWeights(join(dir, p)))));
+  const bytesPerValue = (s: tf.io.WeightsManifestEntry) => (s.quantization ? (s.quantization.dtype === 'uint8' ? 1 : 2) : s.dtype === 'bool' ? 1 : 4);
+  const expected = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPerValue(s), 0);
+  if (weights.byteLength !== expected) {
+    throw new EmotionStreamError('ERR_MODEL_LOAD', `weights in ${dir} hold ${weights.byteLength} bytes, ${basename(jsonPath)} expects ${expected} (truncated or mismatched files)`, { context: { dir } });
+  }
+  return { weightSpecs, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) };
 }
 
 async function readWeights(path: string): Promise<Buffer> {

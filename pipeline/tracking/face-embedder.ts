@@ -7,6 +7,7 @@ import type { BackendChoice } from '../../config/schema.ts';
 import type { BgrFrame } from '../frames/bgr-image.ts';
 import type { BoxPx } from '../messages.ts';
 import { initTfBackend } from '../models/tf-backend.ts';
+import { readManifestWeights } from '../models/model-files.ts';
 
 /** Turns faces into vectors that are close for the same person: re-identifies someone who left the picture and came back. */
 export interface FaceEmbedder {
@@ -113,18 +114,7 @@ async function readGraphModel(path: string): Promise<tf.io.ModelArtifacts> {
   if (json?.format !== 'graph-model' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw loadError(path, 'is not a tfjs graph model (format, modelTopology, weightsManifest)');
   }
-  const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
-  const files = json.weightsManifest.flatMap((group) => group.paths).map((p) => join(dirname(path), p));
-  const buffers = await Promise.all(files.map((file) => readFile(file).catch((cause: unknown) => {
-    throw loadError(file, `(weights of ${path}) cannot be read: ${errorMessage(cause)}`, cause);
-  })));
-  const weights = Buffer.concat(buffers);
-  const bytesPer = (s: tf.io.WeightsManifestEntry) => (s.quantization ? (s.quantization.dtype === 'uint8' ? 1 : 2) : s.dtype === 'bool' ? 1 : 4);
-  const expected = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s), 0);
-  if (weights.byteLength !== expected) {
-    throw loadError(path, `has ${weights.byteLength} bytes of weights, its manifest expects ${expected} (truncated or mismatched files: ${files.join(', ')})`);
-  }
-  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  const { weightSpecs, weightData } = await readManifestWeights(path, json.weightsManifest);
   const { format, modelTopology, signature, userDefinedMetadata, modelInitializer } = json;
   return { format, modelTopology, weightSpecs, weightData, signature, userDefinedMetadata, modelInitializer };
 }
