@@ -10,16 +10,14 @@
  *
  * Needs ../shared (prints that it is absent and a JSON line with "skipped" otherwise).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadHaarCascadeDetector } from '../pipeline/detectors/haar-cascade-detector.ts';
 import type { BgrFrame } from '../pipeline/frames/bgr-image.ts';
 import type { BoxPx } from '../pipeline/messages.ts';
-import { decodeArgs } from '../pipeline/sources/decode-args.ts';
 import { ffmpegBinary } from '../pipeline/sources/ffmpeg-binary.ts';
-import { FrameSplitter } from '../pipeline/sources/frame-splitter.ts';
+import { FfmpegDecoder, type DecoderExit } from '../pipeline/sources/ffmpeg-decoder.ts';
 import { probeVideo } from '../pipeline/sources/probe-video.ts';
 import { loadFaceEmbedder, type FaceEmbedderModel } from '../pipeline/tracking/face-embedder.ts';
 import { cosineSimilarity } from '../pipeline/tracking/cosine-similarity.ts';
@@ -47,7 +45,7 @@ const clips = readdirSync(videoDir).filter((f) => /^d\d+\.mp4$/.test(f)).map((f)
 
 interface Sample { clip: string; timeS: number; frame: BgrFrame; face: BoxPx }
 
-/** `count` frames spread evenly over the clip (decoded at their own timestamps), with their presentation times. */
+/** `count` frames spread evenly over the clip (decoded as capture decodes them), with their presentation times. */
 async function sampleFrames(clip: string, count: number): Promise<Array<{ timeS: number; frame: BgrFrame }>> {
   const path = join(videoDir, `${clip}.mp4`);
   const info = await probeVideo({ type: 'file', path });
@@ -55,30 +53,18 @@ async function sampleFrames(clip: string, count: number): Promise<Array<{ timeS:
   const size = { width: Math.round(info.width * k), height: Math.round(info.height * k) };
   const total = info.frameCount ?? Math.round(((info.durationMs ?? 0) / 1000) * info.fps);
   const wanted = new Set(Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * total) / count)));
-  const kept = new Map<number, Buffer>();
-  const times: number[] = [];
-  const splitter = new FrameSplitter(size.width * size.height * 3);
+  const kept: Array<{ timeS: number; frame: BgrFrame }> = [];
   let index = 0;
-  const child = spawn(ffmpegBinary('ffmpeg'), decodeArgs({ type: 'file', path }, size), { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (chunk: Buffer) => {
-    for (const frame of splitter.push(chunk)) {
-      if (wanted.has(index)) kept.set(index, frame);
-      index++;
-    }
+  const exit = await new Promise<DecoderExit>((done, fail) => {
+    const decoder = new FfmpegDecoder({
+      source: { type: 'file', path }, ...size, fps: info.fps, binary: ffmpegBinary('ffmpeg'),
+      onFrame: ({ pixels, ptsMs }) => { if (wanted.has(index++)) kept.push({ timeS: ptsMs / 1000, frame: { pixels, ...size } }); },
+      onExit: done,
+    });
+    decoder.start().catch(fail);
   });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-    const lines = stderr.split('\n');
-    stderr = lines.pop() ?? '';
-    for (const line of lines) {
-      const pts = /showinfo.*pts_time:\s*(-?[\d.]+)/.exec(line); // one line per frame, in output order
-      if (pts) times.push(Number(pts[1]));
-    }
-  });
-  const code = await new Promise<number | null>((done, fail) => child.once('error', fail).once('close', done));
-  if (code !== 0) throw new Error(`ffmpeg could not decode ${path} (exit ${code})`);
-  return [...kept].sort(([a], [b]) => a - b).map(([i, pixels]) => ({ timeS: times[i] ?? i / info.fps, frame: { pixels, ...size } }));
+  if (exit.error || exit.code !== 0) throw new Error(`ffmpeg could not decode ${path}: ${exit.error ?? `exit ${exit.code}`}`);
+  return kept;
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
