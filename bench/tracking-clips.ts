@@ -4,13 +4,13 @@
  * ../shared talking-head clips scaled down. Frames are drawn with OpenCV and piped raw to ffmpeg
  * (H.264, 25 fps, constant rate: frame i of the clip is frame seq i of the pipeline).
  */
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import cv, { type Mat } from '../pipeline/opencv.ts';
 import { runProcess } from '../pipeline/sources/run-process.ts';
 import { ffmpegBinary } from '../pipeline/sources/ffmpeg-binary.ts';
 import { faceApiSamplePhoto } from '../pipeline/sources/face-api-sample-photo.ts';
+import { AnnotatedVideoWriter } from '../pipeline/sinks/annotated-video-writer.ts';
 import type { BoxPx } from '../pipeline/messages.ts';
 import { EMOTIONS, type Emotion } from '../pipeline/messages.ts';
 import type { FaceDetector } from '../pipeline/detectors/face-detector.ts';
@@ -40,25 +40,14 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return out;
 }
 
-/** Encodes `count` BGR24 frames (render(i) gives frame i) to an H.264 mp4 at `fps`, constant rate. */
+/** Encodes `count` BGR24 frames (render(i) gives frame i) to an H.264 mp4 at FPS, constant rate, with the pipeline's own encoder. */
 export async function encodeFrames(outPath: string, size: { width: number; height: number }, count: number, render: (i: number) => Buffer): Promise<void> {
-  const args = [
-    '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-s', `${size.width}x${size.height}`, '-r', String(FPS), '-i', 'pipe:0',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', '-threads', '2', '-an', outPath,
-  ];
-  const child = spawn(ffmpegBinary('ffmpeg'), args, { stdio: ['pipe', 'ignore', 'pipe'] });
-  const stderr: Buffer[] = [];
-  child.stderr.on('data', (c: Buffer) => stderr.push(c));
-  const closed = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
-  for (let i = 0; i < count; i++) {
-    if (!child.stdin.write(render(i))) await new Promise<void>((resolve) => child.stdin.once('drain', () => resolve()));
+  const writer = await AnnotatedVideoWriter.open({ outPath, ...size, fps: FPS, crf: 16 });
+  try {
+    for (let i = 0; i < count; i++) await writer.write(render(i));
+  } finally {
+    await writer.close();
   }
-  child.stdin.end();
-  const code = await closed;
-  if (code !== 0) throw new Error(`ffmpeg could not encode ${outPath}: ${Buffer.concat(stderr).toString('utf8').trim()}`);
 }
 
 /** A frame-sized BGR canvas of one gray level. */
