@@ -1,6 +1,6 @@
 import type { BoxPx, DetectedFace } from '../messages.ts';
 import type { BgrFrame } from '../frames/bgr-image.ts';
-import { FaceTracker } from '../tracking/face-tracker.ts';
+import { FaceTracker, type TrackedFace } from '../tracking/face-tracker.ts';
 import { iou } from './box-iou.ts';
 import type { DetectContext, FaceDetector, RegionFaceDetector } from './face-detector.ts';
 
@@ -38,6 +38,10 @@ interface StreamState {
 
 /** How sure we are of a face found only by searching near a known one: matched to tracks second (ByteTrack). */
 export const NEAR_SEARCH_SCORE = 0.5;
+/** A live face unseen for longer than this (ms) is looked for in a CATCH_UP_MARGIN window. */
+const CATCH_UP_AFTER_MS = 150;
+/** The window around such a face, in face sides on each side. */
+const CATCH_UP_MARGIN = 1;
 /** Frame times when a context gives none (25 fps). */
 const DEFAULT_FRAME_MS = 40;
 
@@ -59,7 +63,8 @@ const SAME_FACE_IOU = 0.3;
  * faces; a frame on which a known face is not found near its track gets a whole-frame pass too.
  * Live frames: the pass runs in the background on a copy of the frame and its new faces join the tracks when it ends,
  * so no frame waits for a whole-frame search (the first frames of a stream have no faces until
- * the first pass ends). Without a context (a lone image) every call is a whole-frame detection.
+ * the first pass ends); a live face unseen for a while (one a pass found frames ago) is looked
+ * for in a wider window. Without a context (a lone image) every call is a whole-frame detection.
  */
 export class TrackingFaceDetector implements FaceDetector {
   readonly name: string;
@@ -95,7 +100,7 @@ export class TrackingFaceDetector implements FaceDetector {
     // (all of them, on a stream's first frames).
     const pass = state.replayPass;
     if (!context.live && pass && pass.seq < context.seq) await pass.done;
-    const near = await this.searchNear(frame, state, t);
+    const near = await this.searchNear(frame, state, t, context.live === true);
     // A replayed face lost near its track (a fast turn, a jump in size) is looked for on the
     // whole frame at once rather than N frames later: every-frame detection would have found it.
     if (!context.live && near.lost > 0) return this.replayPass(frame, context.seq, state, t, near.faces);
@@ -134,16 +139,22 @@ export class TrackingFaceDetector implements FaceDetector {
    * ended first, not looked for). Returns the faces found and how many known faces were not; the
    * caller updates the tracks with them.
    */
-  private async searchNear(frame: BgrFrame, state: StreamState, t: number): Promise<{ faces: DetectedFace[]; lost: number }> {
+  private async searchNear(frame: BgrFrame, state: StreamState, t: number, live: boolean): Promise<{ faces: DetectedFace[]; lost: number }> {
     state.tracks.update([], t); // ends the tracks unseen for too long: they are not looked for
-    const known = state.tracks.predict(t).map((k) => clip(k.boxPx, frame));
-    if (known.length === 0) return { faces: [], lost: 0 };
-    const found = await this.inner.detectNear(frame, known, this.margin);
+    const open = state.tracks.predict(t);
+    if (open.length === 0) return { faces: [], lost: 0 };
+    // A live pass ends frames after the one it searched, and a face it found has no velocity yet:
+    // by now it may have moved further than the usual window reaches, so faces unseen for a while
+    // are looked for in a wider one.
+    const behind = (k: TrackedFace) => live && t - k.lastSeenMs > CATCH_UP_AFTER_MS;
+    const groups = [open.filter((k) => !behind(k)), open.filter(behind)];
+    const searches = groups.map((g, i) => (g.length === 0 ? Promise.resolve([]) : this.inner.detectNear(frame, g.map((k) => clip(k.boxPx, frame)), i === 0 ? this.margin : Math.max(this.margin, CATCH_UP_MARGIN))));
+    const found = (await Promise.all(searches)).flat();
     const boxes: BoxPx[] = [];
     for (const box of found) if (box && !boxes.some((b) => iou(b, box) > SAME_FACE_IOU)) boxes.push(box);
     boxes.sort((a, b) => a.x - b.x || a.y - b.y);
     const faces = boxes.map((boxPx) => ({ boxPx, score: NEAR_SEARCH_SCORE }));
-    return { faces, lost: known.length - faces.length };
+    return { faces, lost: open.length - faces.length };
   }
 
   private newTracks(): FaceTracker {
@@ -159,9 +170,11 @@ export class TrackingFaceDetector implements FaceDetector {
     this.inner.detect(copy)
       .then((boxes) => {
         if (this.streams.get(context.stream) !== state) return; // forgotten meanwhile
-        // Tracks updated on later frames are fresher than the pass: only faces it found that no track covers join.
-        const open = state.tracks.predict(t);
-        const fresh = boxes.filter((box) => !open.some((k) => iou(k.boxPx, box) > SAME_FACE_IOU));
+        // Tracks seen on frames after the pass's one are fresher than it: faces it found on them
+        // are left to them. Every other face joins, continuing a track unseen since (a stale track
+        // must not hide a face: on a scene change it lingers where a new face is) or starting one.
+        const fresher = state.tracks.predict(t).filter((k) => k.lastSeenMs > t);
+        const fresh = boxes.filter((box) => !fresher.some((k) => iou(k.boxPx, box) > SAME_FACE_IOU));
         state.tracks.update(whole(fresh), t);
       })
       .catch((err: unknown) => this.options.onBackgroundError?.(err, context))

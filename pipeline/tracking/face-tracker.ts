@@ -27,6 +27,8 @@ export function countingIds(first = 1): TrackIdSource {
 export interface TrackedFace {
   trackId: number;
   boxPx: BoxPx;
+  /** Presentation time (ms) of the last update that matched a face to the track. */
+  lastSeenMs: number;
 }
 
 export interface EndedTrack {
@@ -104,7 +106,7 @@ export class FaceTracker {
 
   /** The open tracks' predicted boxes at tMs: where to look for them on a frame at that time. */
   predict(tMs: number): TrackedFace[] {
-    return [...this.tracks.values()].map((t) => ({ trackId: t.id, boxPx: t.filter.predict(tMs) }));
+    return [...this.tracks.values()].map((t) => ({ trackId: t.id, boxPx: t.filter.predict(tMs), lastSeenMs: t.lastSeenMs }));
   }
 
   /** Ends every open track (stream end), oldest id first. */

@@ -1,16 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 
-/** A free TCP port on 127.0.0.1 (bound then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+/** Below Linux's ephemeral range (32768-60999), where no outgoing connection takes a local port. */
+const SERVER_PORTS = { from: 20_000, to: 32_000 };
+
+/**
+ * A free TCP port on 127.0.0.1 for a test's server, outside the ephemeral range: a test stops
+ * servers and starts them again on the same port, and while one is down a client reconnecting to
+ * 127.0.0.1:<ephemeral port> can be handed that very port as its own and connect to itself (TCP
+ * simultaneous open), or any process's outgoing connection may hold it; the restart cannot bind.
+ */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = SERVER_PORTS.from + Math.floor(Math.random() * (SERVER_PORTS.to - SERVER_PORTS.from));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${SERVER_PORTS.from}-${SERVER_PORTS.to} after 50 tries`);
 }
 
 /**
@@ -44,13 +54,18 @@ export class TestRedisServer {
       child.once('spawn', () => resolve());
     });
     this.child = child;
-    await waitForPort(this.port, 10_000);
+    // A server that cannot bind its port exits at once: say so rather than wait out the PINGs.
+    const exited = new Promise<never>((_, reject) => {
+      child.once('exit', (code, signal) => reject(new Error(`redis-server on port ${this.port} exited (${signal ?? `code ${code}`}) before answering PING`)));
+    });
+    exited.catch(() => undefined);
+    await Promise.race([waitForPort(this.port, 10_000), exited]);
   }
 
   /** SIGKILL: no shutdown save; what survives is what the append-only file holds. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

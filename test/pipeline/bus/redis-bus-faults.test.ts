@@ -1,58 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Redis } from 'ioredis';
 import { RedisBus } from '../../../pipeline/bus/redis-bus.ts';
-import { errorMessage, isEmotionStreamError } from '../../../common/errors.ts';
+import { isEmotionStreamError } from '../../../common/errors.ts';
 import { createLogger } from '../../../pipeline/logger.ts';
 import { sleep, waitFor } from './bus-contract.ts';
 import { dropKeys, REDIS_URL, uniquePrefix } from './fixtures/redis-env.ts';
+import { freePort, TestRedisServer } from '../../helpers/redis-server.ts';
 
-const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 /** Bus logs stay quiet unless LOG_LEVEL asks for them (they help when a fault test fails). */
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent', name: 'bus-faults' });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** A throwaway redis-server keeping an fsync'd AOF in `dir`, so a SIGKILL loses nothing acknowledged. */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const server = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' });
-  const failed = new Promise<never>((_, reject) => {
-    server.once('error', (err) => reject(new Error(`cannot start ${REDIS_SERVER} (set REDIS_SERVER to its path): ${err.message}`)));
-  });
-  failed.catch(() => undefined);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => undefined);
-    try {
-      await Promise.race([probe.connect().then(() => probe.ping()), failed]);
-      return server;
-    } catch (err) {
-      if (Date.now() > deadline || server.exitCode !== null) {
-        server.kill('SIGKILL');
-        throw new Error(`redis-server on port ${port} did not answer PING: ${errorMessage(err)}`);
-      }
-      await sleep(50);
-    } finally {
-      probe.disconnect();
-    }
-  }
-}
 
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -62,10 +24,9 @@ async function kill(child: ChildProcess): Promise<void> {
 }
 
 test('a Redis SIGKILL + restart mid-stream loses no job; consumers and subscriber carry on', async () => {
-  const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'es-redis-'));
-  let server = await startRedis(port, dir);
-  const bus = await RedisBus.connect({ url: `redis://127.0.0.1:${port}`, prefix: uniquePrefix(), logger, lockDurationMs: 5000, stalledIntervalMs: 1000 });
+  const server = await TestRedisServer.start(dir);
+  const bus = await RedisBus.connect({ url: server.url, prefix: uniquePrefix(), logger, lockDurationMs: 5000, stalledIntervalMs: 1000 });
   try {
     const q = bus.queue<number>('stream');
     const topic = bus.topic<{ i: number }>('progress');
@@ -89,18 +50,20 @@ test('a Redis SIGKILL + restart mid-stream loses no job; consumers and subscribe
     const total = 120;
     const killAt = 40;
     let restarted: Promise<void> | undefined;
+    // Adds during the outage wait for the reconnect, forever: a restart that fails must end the test.
+    let restartFailed: Promise<never> = new Promise(() => undefined);
     for (let i = 0; i < total; i++) {
       if (i === killAt) {
         restarted = (async () => {
-          await kill(server);
+          await server.kill();
           await sleep(500);
-          server = await startRedis(port, dir);
+          await server.launch();
           redisBack = true;
         })();
+        restartFailed = restarted.then(() => new Promise<never>(() => undefined));
       }
-      // Adds during the outage wait for the reconnect (they are not dropped).
-      await q.add(`job-${i}`, i);
-      await topic.publish({ i });
+      await Promise.race([q.add(`job-${i}`, i), restartFailed]);
+      await Promise.race([topic.publish({ i }), restartFailed]);
       await sleep(5);
     }
     await restarted;
@@ -121,13 +84,13 @@ test('a Redis SIGKILL + restart mid-stream loses no job; consumers and subscribe
       return heard.includes(-1);
     }, 'the subscriber to hear a message after the restart', 15_000);
     // Shutting down while Redis is down (consumers still open) must not wait for it forever.
-    await kill(server);
+    await server.kill();
     const closeStarted = Date.now();
     await bus.close();
     assert.ok(Date.now() - closeStarted < 5000, `bus.close() with Redis down took ${Date.now() - closeStarted} ms`);
   } finally {
     await bus.close();
-    await kill(server);
+    await server.kill();
     await rm(dir, { recursive: true, force: true });
   }
 });

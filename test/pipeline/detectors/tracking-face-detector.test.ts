@@ -210,6 +210,38 @@ test('live: the background pass searches its own copy of the pixels (the frame s
   assert.ok((await tracker.detect(frames[1], { stream: 'cam', seq: 1, live: true })).length > 0);
 });
 
+/** `frame` moved `dx` px to the right (the left edge repeats its first column). */
+function shiftedRight(frame: BgrFrame, dx: number): BgrFrame {
+  const pixels = Buffer.alloc(frame.pixels.length);
+  for (let y = 0; y < H; y++) {
+    const row = y * W * 3;
+    frame.pixels.copy(pixels, row + dx * 3, row, row + (W - dx) * 3);
+    for (let x = 0; x < dx; x++) frame.pixels.copy(pixels, row + x * 3, row, row + 3);
+  }
+  return { pixels, width: W, height: H };
+}
+
+test('live: a face found by a pass that ended late is looked for in a wider window (it has moved since the frame searched)', async () => {
+  const counting = new CountingDetector(haar);
+  let release!: () => void;
+  counting.hold = new Promise<void>((resolve) => { release = resolve; });
+  const tracker = new TrackingFaceDetector(counting, { fullEvery: 10 });
+  const found = await haar.detect(frames[0]);
+  assert.ok(found.length > 0);
+  // Moved by 70% of the smallest face's side: beyond the usual window (0.35 sides), inside a wide one.
+  const dx = Math.round(0.7 * Math.min(...found.map((b) => b.width)));
+  const moved = shiftedRight(frames[0], dx);
+  const expected = (await haar.detect(moved)).filter((box) => found.some((b) => iou({ ...b, x: b.x + dx }, box) >= 0.5));
+  assert.ok(expected.length > 0, 'the moved faces are found on the moved frame');
+  assert.equal(await tracker.detect(frames[0], { stream: 'cam', seq: 0, ptsMs: 0, live: true }), []);
+  release();
+  await counting.settled();
+  // Half a second later (five frames at 10 fps), the first frame after the pass ended.
+  const boxes = await tracker.detect(moved, { stream: 'cam', seq: 5, ptsMs: 500, live: true });
+  assert.is(counting.wholeFrame, 1, 'no second pass: the faces come from the search near the tracks');
+  assert.ok(expected.every((box) => boxes.some((b) => iou(b, box) >= 0.5)), `${JSON.stringify(boxes)} vs ${JSON.stringify(expected)}`);
+});
+
 test('a failing background pass is reported and the next block tries again', async () => {
   const errors: unknown[] = [];
   let fail = true;

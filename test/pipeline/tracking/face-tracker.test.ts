@@ -307,7 +307,7 @@ test('an id source that runs dry or repeats an id throws without changing any tr
   const repeating = new FaceTracker(OPTIONS, { next: () => 5 });
   repeating.update([{ boxPx: box(0, 0) }], 0);
   assert.throws(() => repeating.update([{ boxPx: box(0, 0) }, { boxPx: box(300, 0) }], 33), /never be reused/);
-  assert.equal(repeating.predict(33), [{ trackId: 5, boxPx: box(0, 0) }]);
+  assert.equal(repeating.predict(33), [{ trackId: 5, boxPx: box(0, 0), lastSeenMs: 0 }]);
 });
 
 test.run();
