@@ -32,13 +32,14 @@ import { InMemoryFrameStore } from '../pipeline/frames/frame-store.ts';
 import { FlowGate } from '../pipeline/flow/flow-gate.ts';
 import type { FaceDetector } from '../pipeline/detectors/face-detector.ts';
 import type { RunSummary } from '../pipeline/run-stats.ts';
+import { detectorSchema } from '../config/schema.ts';
 
 /**
- * detect-then-track's N for (a). bench/detect-coverage.ts (2026-12-05, 12 clips): no N of 5, 10, 15
- * keeps every clip within 2% of every-frame detection; N = 5 is the largest within 2% overall with
- * the default detector.concurrency (2). With concurrency 1 N = 15 is, at the same coverage as 5.
+ * detect-then-track's N for (a): the replay default (detector.fullDetectEvery), chosen by
+ * bench/detect-coverage.ts (2026-12-05, 12 clips: N = 10 keeps every clip within 2% of
+ * every-frame detection, worst clip +0.17%, and runs fastest of 10 and 15).
  */
-const DEFAULT_EVERY = 5;
+const DEFAULT_EVERY = detectorSchema.parse({}).fullDetectEvery;
 const GOAL_FPS = 60;
 const GOAL_VS_FACE_API = 3;
 

@@ -13,7 +13,7 @@ export const detectorSchema = z.strictObject({
   minSize: z.number().int().min(1).default(30).describe('smallest face side in frame pixels (the notebook: 30)'),
   downscaleTo: z.number().int().min(64).optional().describe('detect on a copy whose longer side is this many pixels, then map boxes back (faster on large frames)'),
   concurrency: z.number().int().min(1).max(16).default(2).describe('frames detected at once (OpenCV runs them on libuv threads)'),
-  fullDetectEvery: z.number().int().min(1).max(300).default(5).describe('replays: search the whole frame on every Nth frame only (and on a frame where a known face was lost), and in between look for each known face near where its track predicts it (detect-then-track: a few ms instead of a whole-frame search; a face entering the picture is found within N frames; frames with faces within 2% of searching every frame on every ../shared clip: npm run bench:detect-coverage). 1 = every frame (the notebook)'),
+  fullDetectEvery: z.number().int().min(1).max(300).default(10).describe('replays: search the whole frame on every Nth frame only (and on a frame where a known face was lost), and in between look for each known face near where its track predicts it (detect-then-track: a few ms instead of a whole-frame search; a face entering the picture is found within N frames; frames with faces within 2% of searching every frame on every ../shared clip: npm run bench:detect-coverage). 1 = every frame (the notebook)'),
   liveFullDetectEvery: z.number().int().min(1).max(300).default(10).describe('live cameras: the same, with the whole-frame search in the background so no frame waits for it (what keeps 30 fps cameras real-time; docs/cameras.md). 1 = search every frame whole'),
 });
 

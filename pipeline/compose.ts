@@ -3,6 +3,7 @@ import type { PipelineConfig } from '../config/schema.ts';
 import { InMemoryFrameStore, type FrameStore } from './frames/frame-store.ts';
 import { FlowGate } from './flow/flow-gate.ts';
 import { captureFfmpeg, type CaptureDrop } from './sources/capture-ffmpeg.ts';
+import type { VideoInfo } from './sources/probe-video.ts';
 import { superviseCapture } from './sources/supervise-capture.ts';
 import type { CameraStateChange } from './cameras/camera-types.ts';
 import { wantedStages, type StageServices } from './stage-registry.ts';
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   onDrop?: (drop: CaptureDrop) => void;
   /** RTSP sources: every state change of the supervised camera (connecting, live, reconnecting, ...). */
   onCameraState?: (change: CameraStateChange) => void;
+  /** The source as the caller probed it (files and webcams): capture does not probe it again. */
+  probedSource?: VideoInfo;
   /** Where frame pixels wait between stages (default: a new in-memory store for this run). */
   frameStore?: FrameStore;
   /**
@@ -73,7 +76,7 @@ export function runPipeline(config: PipelineConfig, deps: PipelineDeps): Pipelin
   const source = toVideoSource(config.source);
   const mode = config.mode ?? (source.type === 'file' ? 'replay' : 'live');
   const captureOptions = {
-    source, cameraId: config.cameraId, frameStore, gate, mode, realtime: config.realtime, resize: config.resize, logger, signal: stop.signal,
+    source, cameraId: config.cameraId, frameStore, gate, mode, realtime: config.realtime, resize: config.resize, logger, signal: stop.signal, probed: source.type === 'rtsp' ? undefined : deps.probedSource,
     onDrop: (d: CaptureDrop) => { stats.dropped(); deps.onDrop?.(d); },
   };
   // An RTSP stream that drops, stalls or is not up yet is reconnected with backoff instead of ending the run.

@@ -28,26 +28,30 @@ export interface ServiceHooks {
 /**
  * Runs one camera or file through the embedded pipeline as a service: checks the source and the
  * outputs first (a wrong path, a missing device or an unwritable folder fails in milliseconds,
- * before any model loads), loads classifier and detector, runs until the stream ends or
+ * before the classifier loads; the detector's cascade check has started beside), loads classifier and detector, runs until the stream ends or
  * SIGINT/SIGTERM arrives (then drains: in-flight frames finish, files are closed), and releases
  * everything it opened, whichever step failed.
  */
 export async function runPipelineService(config: PipelineConfig, hooks: ServiceHooks): Promise<RunSummary> {
   const { logger } = hooks;
-  // An RTSP stream may come up later (capture reconnects), so only files and webcams are probed here.
-  const video = config.source.type !== 'rtsp' ? await probeVideo(toVideoSource(config.source)) : null;
-  checkOutputDir(config.output.annotatedVideo);
+  // The detector's check runs OpenCV in a child process (about 0.8 s): it goes on beside the
+  // probe and the classifier's loading on this thread. One that loads after a step failed is released.
+  const detectorLoading = loadFaceDetector(config.detector, logger, config.tracking);
+  detectorLoading.catch(() => undefined);
   const opened: Opened = { sinks: [] };
   try {
+    // An RTSP stream may come up later (capture reconnects), so only files and webcams are probed here.
+    const video = config.source.type !== 'rtsp' ? await probeVideo(toVideoSource(config.source)) : null;
+    checkOutputDir(config.output.annotatedVideo);
     const wsPort = await openEventSinks(config, logger, opened);
     const { classifier, backend } = await loadEmotionClassifier(config.classifier);
     opened.classifier = classifier;
-    const detector = (opened.detector = await loadFaceDetector(config.detector, logger, config.tracking));
+    const detector = (opened.detector = await detectorLoading);
     const faceEmbedder = (opened.faceEmbedder = await loadReidEmbedder(config.tracking, config.classifier.backend));
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });
     const run = runPipeline(config, {
-      detector, classifier, faceEmbedder, sinks: opened.sinks, logger, onFrame: hooks.onFrame,
+      detector, classifier, faceEmbedder, sinks: opened.sinks, logger, onFrame: hooks.onFrame, probedSource: video ?? undefined,
       // A reconnecting RTSP camera: its states go to the log and, as camera-state events, to every sink.
       onCameraState: (change) => {
         logger[change.state === 'error' || change.state === 'stalled' || change.state === 'reconnecting' ? 'warn' : 'info']({ ...change }, 'camera state');
@@ -64,6 +68,7 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
       process.off('SIGTERM', stop);
     }
   } finally {
+    if (!opened.detector) void detectorLoading.then((detector) => detector.dispose?.(), () => undefined);
     await release(opened);
   }
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMOTIONS, type EmotionScores } from '../messages.ts';
-import { EmotionStreamError } from '../../common/errors.ts';
+import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
 import { loadModelDir } from '../models/model-files.ts';
 import type { ModelMetadata } from '../models/model-metadata.ts';
 import type { EmotionClassifier } from './emotion-classifier.ts';
@@ -43,7 +43,16 @@ export class TfjsEmotionClassifier implements EmotionClassifier {
       model.dispose();
       throw new EmotionStreamError('ERR_MODEL_INVALID', `model in ${dir} outputs ${model.outputs[0].shape[1]} classes, expected ${EMOTIONS.length}`, { context: { dir } });
     }
-    return new TfjsEmotionClassifier(model, `${metadata.name}@${metadata.version}`, size, metadata, options.tta ?? 'none');
+    const classifier = new TfjsEmotionClassifier(model, `${metadata.name}@${metadata.version}`, size, metadata, options.tta ?? 'none');
+    // The first predict sets the backend's kernels up (about 0.1 s): at load, beside the rest of
+    // start-up rather than on the first frame, and a model that cannot run fails here.
+    try {
+      classifier.classify(new Float32Array(size * size), 1);
+    } catch (err) {
+      model.dispose();
+      throw new EmotionStreamError('ERR_MODEL_INVALID', `model in ${dir} does not run: ${errorMessage(err)}`, { cause: err, context: { dir } });
+    }
+    return classifier;
   }
 
   classify(crops: Float32Array, count: number): EmotionScores[] {

@@ -42,6 +42,8 @@ export interface CaptureOptions {
   ffmpegPath?: string;
   /** Aborting ends the stream gracefully: ffmpeg is stopped, waiting frames discarded, stream-end 'stopped' emitted. */
   signal?: AbortSignal;
+  /** What a caller already learnt by probing this source: capture then skips its own probe (a few hundred ms). */
+  probed?: VideoInfo;
 }
 
 /**
@@ -84,7 +86,7 @@ class CaptureSession {
     const { source, signal } = this.options;
     try {
       checkResize(this.options.resize);
-      const info = await probeVideo(source, { ffprobePath: ffprobeNextTo(this.options.ffmpegPath) });
+      const info = this.options.probed ?? await probeVideo(source, { ffprobePath: ffprobeNextTo(this.options.ffmpegPath) });
       if (this.out.closed) return;
       // Stopped before anything was opened: there is no stream to end.
       if (signal?.aborted) return this.out.complete();

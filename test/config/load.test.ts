@@ -39,7 +39,7 @@ test('defaults: the notebook detector (scaleFactor 1.1, minNeighbors 5, minSize 
     minNeighbors: 5,
     minSize: 30,
     concurrency: 2,
-    fullDetectEvery: 5,
+    fullDetectEvery: 10,
     liveFullDetectEvery: 10,
   });
   assert.equal(config.classifier, { maxBatchFaces: 64, backend: 'auto', tta: 'none' });

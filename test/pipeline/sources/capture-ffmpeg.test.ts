@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isEmotionStreamError } from '../../../common/errors.ts';
@@ -8,6 +8,7 @@ import { InMemoryFrameStore } from '../../../pipeline/frames/frame-store.ts';
 import type { FrameMsg, PipelineMsg, StreamEndMsg, StreamStartMsg } from '../../../pipeline/messages.ts';
 import { buildDemoClip } from '../../../pipeline/sources/demo-clip.ts';
 import { probeVideo } from '../../../pipeline/sources/probe-video.ts';
+import { ffmpegBinary } from '../../../pipeline/sources/ffmpeg-binary.ts';
 import { runProcess } from '../../../pipeline/sources/run-process.ts';
 import type { VideoSource } from '../../../pipeline/sources/video-source.ts';
 import { captureFfmpeg, type CaptureDrop, type CaptureOptions } from '../../../pipeline/sources/capture-ffmpeg.ts';
@@ -135,6 +136,30 @@ test('emits stream-start, every frame with exact pixels and pts, then stream-end
   assert.equal({ ...run.end!, endedAt: 0 }, { kind: 'stream-end', v: 1, cameraId: 'cam-1', frames: 30, reason: 'eof', endedAt: 0 });
   assert.is(run.gate.inFlight, 0);
   assert.is(run.store.size, 0);
+});
+
+/** `name` as the absolute path PATH finds it at (a path is kept). */
+function onPath(name: string): string {
+  if (name.includes('/')) return name;
+  const found = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, name)).find((p) => existsSync(p));
+  assert.ok(found, `${name} is not on PATH`);
+  return found;
+}
+
+test('a source the caller already probed is not probed again: capture runs without an ffprobe', async () => {
+  const info = await probeVideo({ type: 'file', path: clip });
+  // An ffmpeg with no ffprobe beside it: probing there fails with ERR_FFMPEG_MISSING.
+  const dir = at('ffmpeg-only');
+  mkdirSync(dir, { recursive: true });
+  const ffmpegPath = join(dir, 'ffmpeg');
+  if (!existsSync(ffmpegPath)) symlinkSync(onPath(ffmpegBinary('ffmpeg')), ffmpegPath);
+  const unprobed = await capture({ type: 'file', path: clip }, { ffmpegPath });
+  assert.is((unprobed.error as { code?: string } | undefined)?.code, 'ERR_FFMPEG_MISSING');
+  const run = await capture({ type: 'file', path: clip }, { ffmpegPath, probed: info });
+  assert.is(run.error, undefined);
+  assert.is(run.frames.length, info.frameCount);
+  assert.equal([run.start!.width, run.start!.height, run.start!.fps], [160, 120, 10]);
+  assert.is(run.end!.reason, 'eof');
 });
 
 for (const [container, codec] of [['mkv', ['-c:v', 'libx264']], ['avi', ['-c:v', 'mpeg4', '-q:v', '3']], ['webm', ['-c:v', 'libvpx', '-b:v', '300k']]] as const) {
