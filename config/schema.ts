@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webcamDeviceProblem } from './webcam-device-rule.ts';
 
 /**
  * The one configuration schema. Parsed once at start-up (config/load.ts); every field has a
@@ -71,11 +72,17 @@ export const outputSchema = z.strictObject({
   }).optional().describe('serve labelled events over WebSocket'),
 });
 
+/** The device's form for the platform this process runs on (the one whose ffmpeg opens it); the node itself is checked when a camera starts. */
+function checkWebcamDeviceForm(device: string, ctx: z.RefinementCtx): void {
+  const problem = webcamDeviceProblem(device, process.platform);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
+
 export const sourceSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file'), path: z.string().min(1).describe('video file') }),
   z.strictObject({
     type: z.literal('webcam'),
-    device: z.string().optional().describe('device: /dev/video0 (Linux), index or name (macOS avfoundation, Windows dshow)'),
+    device: z.string().superRefine(checkWebcamDeviceForm).optional().describe('device: /dev/video<N> or a /dev/v4l/by-id|by-path link (Linux), index or name (macOS avfoundation), name (Windows dshow); never another path'),
     width: z.number().int().positive().optional().describe('capture width requested from the camera'),
     height: z.number().int().positive().optional().describe('capture height requested from the camera'),
     fps: z.number().positive().optional().describe('frame rate requested from the camera'),
@@ -92,9 +99,17 @@ export const busSchema = z.strictObject({
   redisUrl: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// (TLS) URL').optional().describe('redis[s]://[user:password@]host:port[/db]; env EMOTION_STREAM_REDIS_URL sets it too'),
   prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1-32 letters, digits, "_", "." or "-"').default('es').describe('namespace of every Redis key (several stacks can share one Redis)'),
   frameTtlSeconds: z.number().int().min(5).max(86400).default(300).describe('frame pixels left behind by a crashed stack expire after this long'),
+  frameEncoding: z.enum(['jpeg', 'raw']).default('jpeg').describe('how frame pixels are stored on Redis: jpeg (about 36 KB per 640x480 frame at quality 90, decoded once per worker that reads it) or raw BGR (921,620 bytes, exact); the in-memory bus passes pixels by reference either way'),
+  jpegQuality: z.number().int().min(1).max(100).default(90).describe('JPEG quality (1-100) of frames on Redis when frameEncoding is jpeg; at 90, 95% of faces keep their per-frame emotion label and 98.9% at the same box (a 1 px box shift alone keeps 96.8%; `npm run bench:frame-encoding`, docs/scale-out.md)'),
   reorderWindow: z.number().int().min(4).max(4096).default(256).describe('most messages of one stream the sinks worker holds while waiting for an earlier one'),
-  jobLockSeconds: z.number().min(1).max(600).default(10).describe('a worker that dies holding a job (SIGKILL, lost host) gives it up after this long; another copy then redoes it'),
+  jobLockSeconds: z.number().min(0.2).max(600).default(1.5).describe('Redis: a worker holds each job in hand under a lock it renews every lockRenewSeconds; one that dies (SIGKILL, lost host) loses its jobs to another copy within about jobLockSeconds + stalledCheckSeconds. Keep it above lockRenewSeconds plus the longest stretch a worker\'s event loop is blocked (docs/scale-out.md, Fail-over), or busy workers lose jobs they still work on'),
+  lockRenewSeconds: z.number().min(0.05).max(300).default(0.25).describe('Redis: how often a worker renews the locks of the jobs in hand (at most half of jobLockSeconds)'),
+  stalledCheckSeconds: z.number().min(0.05).max(600).default(0.4).describe('Redis: how often workers look for jobs whose lock lapsed (their worker died) and hand them to another copy'),
+  maxStalledCount: z.number().int().min(0).max(100).default(2).describe('Redis: a job whose lock lapses more often than this (it keeps killing its workers) fails instead of being handed on again'),
   gapTimeoutSeconds: z.number().min(1).max(3600).default(30).describe('a frame missing this long (lost for good) is skipped so its stream moves on'),
+  streamStateTtlSeconds: z.number().int().min(10).max(604_800).default(600).describe('Redis: a stream\'s bookkeeping (frames done, last position emitted, its summary) vanishes this long after its last update; an ended stream keeps only that much, a stream nobody ends (a crashed stack) too'),
+}).superRefine((bus, ctx) => {
+  if (bus.lockRenewSeconds > bus.jobLockSeconds / 2) ctx.addIssue({ code: 'custom', path: ['lockRenewSeconds'], message: `must be at most half of jobLockSeconds (${bus.jobLockSeconds})` });
 });
 
 export const workersSchema = z.strictObject({
@@ -130,6 +145,37 @@ export const gatewaySchema = z.strictObject({
   mediaDirs: z.array(z.string().min(1)).default([]).describe('folders replays may read from (POST /replays, file cameras); everything else is refused'),
 });
 
+/** MQTT event types published on `<prefix>/<camera>/events` by default: what happened, not every frame. */
+export const MQTT_DEFAULT_EVENT_TYPES = ['stream-start', 'stream-end', 'camera-state', 'track-start', 'emotion-change', 'track-end'] as const;
+const MQTT_EVENT_TYPES = ['frame', ...MQTT_DEFAULT_EVENT_TYPES] as const;
+
+/** MQTT topic levels joined by "/", none empty, without the wildcards "+" and "#" (not allowed in a published topic). */
+export const MQTT_PREFIX_PATTERN = /^[^#+\s/\u0000]+(\/[^#+\s/\u0000]+)*$/;
+
+export const mqttSchema = z.strictObject({
+  url: z.string({ error: 'required: the broker URL, e.g. mqtt://broker:1883' }).regex(/^mqtts?:\/\/[^\s/]+/, 'must be an mqtt:// or mqtts:// (TLS) URL, e.g. mqtt://broker:1883').describe('broker: mqtt[s]://[user:password@]host[:port]; setting the mqtt section turns MQTT output on'),
+  username: z.string().min(1).optional().describe('user name (overrides one in the URL)'),
+  password: z.string().optional().describe('password (overrides one in the URL; never logged)'),
+  ca: z.string().min(1).optional().describe('mqtts: PEM file of the CA that signed the broker\'s certificate (default: the system CAs)'),
+  cert: z.string().min(1).optional().describe('mqtts: PEM client certificate, for brokers that authenticate clients by certificate (with key)'),
+  key: z.string().min(1).optional().describe('mqtts: PEM private key of the client certificate (with cert)'),
+  prefix: z.string().regex(MQTT_PREFIX_PATTERN, 'must be topic levels joined by "/" without "+", "#", spaces or empty levels, e.g. emotion-stream or home/emotions').default('emotion-stream').describe('first topic levels of every topic: `<prefix>/availability`, `<prefix>/<camera>/state`, `<prefix>/<camera>/events`, `<prefix>/<camera>/person/<trackId>/state` (docs/mqtt.md)'),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' }).default(1).describe('MQTT quality of service of every message: 0 at most once, 1 at least once, 2 exactly once'),
+  clientId: z.string().min(1).max(128).optional().describe('MQTT client id (default `emotion-stream-<random>`); two clients with one id disconnect each other'),
+  retain: z.boolean().default(true).describe('retain camera and person state, so a subscriber that connects later sees the current state (availability is always retained, events never)'),
+  eventTypes: z.array(z.enum(MQTT_EVENT_TYPES)).default([...MQTT_DEFAULT_EVENT_TYPES]).describe('event types published on `<prefix>/<camera>/events`; add "frame" for every processed frame (one message per frame per camera)'),
+  personStateIntervalMs: z.number().int().min(0).max(3_600_000).default(1000).describe('a person\'s state is published when their track starts and their stable emotion changes, and otherwise at most this often (lastSeen, confidence); 0 = on every frame'),
+  maxQueued: z.number().int().min(1).max(1_000_000).default(10_000).describe('events held in memory while the broker is unreachable; beyond this new events are dropped (counted and logged) while state topics keep only their latest value'),
+  closeTimeoutMs: z.number().int().min(0).max(600_000).default(5000).describe('at the end of a run, how long to wait for the broker to take what is queued before giving up (logged)'),
+}).superRefine((mqtt, ctx) => {
+  const tls = (['ca', 'cert', 'key'] as const).filter((k) => mqtt[k] !== undefined);
+  if (tls.length && !mqtt.url.startsWith('mqtts://')) ctx.addIssue({ code: 'custom', path: [tls[0]], message: `${tls.join(', ')} ${tls.length === 1 ? 'needs' : 'need'} an mqtts:// url` });
+  if ((mqtt.cert === undefined) !== (mqtt.key === undefined)) ctx.addIssue({ code: 'custom', path: [mqtt.cert === undefined ? 'cert' : 'key'], message: 'cert and key go together' });
+  if (mqtt.password !== undefined && mqtt.username === undefined && !/^mqtts?:\/\/[^/@:]+(:[^/@]*)?@/.test(mqtt.url)) {
+    ctx.addIssue({ code: 'custom', path: ['username'], message: 'a password needs a username (MQTT sends none without it)' });
+  }
+});
+
 export const pipelineConfigSchema = z.strictObject({
   cameraId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-" (no spaces)').default('cam0').describe('camera id carried by every frame and event'),
   source: sourceSchema.describe('where frames come from'),
@@ -148,6 +194,7 @@ export const pipelineConfigSchema = z.strictObject({
   cameras: z.array(cameraSchema).default([]).describe('cameras the gateway runs from start-up (more can be added through its HTTP API)'),
   reconnect: reconnectSchema.default(reconnectSchema.parse({})).describe('how live cameras reconnect when their stream drops, stalls or never comes up'),
   gateway: gatewaySchema.default(gatewaySchema.parse({})).describe('the HTTP API and WebSocket server (`worker gateway`, `up`)'),
+  mqtt: mqttSchema.optional().describe('publish events and state to an MQTT broker (Home Assistant, Frigate-style topics; docs/mqtt.md); off unless set'),
 });
 
 /** Workers other than capture need no source: the same file configures the whole stack. */
@@ -166,3 +213,4 @@ export type SmoothingConfig = z.infer<typeof smoothingSchema>;
 export type ReidConfig = z.infer<typeof reidSchema>;
 export type OutputConfig = z.infer<typeof outputSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
+export type MqttConfig = z.infer<typeof mqttSchema>;

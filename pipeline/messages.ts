@@ -173,6 +173,19 @@ export interface StreamStartMsg {
   startedAt: number;
 }
 
+/**
+ * How intact the decoded source was: what capture saw go missing before any stage ran. A damaged
+ * file still ends 'eof' with every frame ffmpeg could decode; this says what it could not.
+ */
+export interface StreamIntegrity {
+  /** ffmpeg's error lines while decoding (one damaged packet typically prints 2-4), plus its error-concealment notices. */
+  decodeErrors: number;
+  /** Steps in presentation time longer than 1.5 nominal frame intervals. */
+  ptsGaps: number;
+  /** Frames estimated missing in those gaps: round(gap / interval) - 1 each. */
+  framesMissing: number;
+}
+
 export interface StreamEndMsg {
   kind: 'stream-end';
   v: 1;
@@ -182,6 +195,8 @@ export interface StreamEndMsg {
   reason: 'eof' | 'error' | 'stopped';
   error?: { code: string; message: string };
   endedAt: number;
+  /** Set by capture: decode errors and presentation-time gaps seen in the source. */
+  integrity?: StreamIntegrity;
   /** The tracks still open when the stream ended, ended with it (track-emotions). */
   trackEvents?: TrackEndEvent[];
 }

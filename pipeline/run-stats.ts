@@ -1,4 +1,4 @@
-import type { ClassificationsMsg, Emotion, EmotionScores, StreamEndMsg, StreamStartMsg, StageTimings, TrackEndEvent } from './messages.ts';
+import type { ClassificationsMsg, Emotion, EmotionScores, StreamEndMsg, StreamIntegrity, StreamStartMsg, StageTimings, TrackEndEvent } from './messages.ts';
 import type { EmitEventsStats } from './stages/emit-events.ts';
 
 export interface LatencyStats {
@@ -34,6 +34,8 @@ export interface RunSummary {
   framesWithFaces: number;
   faults: number;
   dropped: number;
+  /** Damage capture found in the source (decode errors, presentation-time gaps); null when the stream has not ended. */
+  integrity: StreamIntegrity | null;
   videoFrames: number | null;
   events: number;
   sinkErrors: Record<string, number>;
@@ -48,9 +50,27 @@ export interface RunSummary {
   end: { reason: StreamEndMsg['reason']; error?: StreamEndMsg['error'] } | null;
 }
 
+/**
+ * The counts of a run so far, to carry on in another process (a restarted sinks worker). Latency
+ * and stage-time samples stay behind: they describe the process that measured them.
+ */
+export interface RunStatsCheckpoint {
+  start: StreamStartMsg | null;
+  /** Epoch ms when the run's stream started here, so wall time spans the restart. */
+  startedAtMs: number;
+  frames: number;
+  faces: number;
+  withFaces: number;
+  faults: number;
+  drops: number;
+  labels: Record<string, number>;
+  people: PersonSummary[];
+}
+
 /** Accumulates a run's figures as messages pass the end of the chain. */
 export class RunStats {
   private started = performance.now();
+  private startedAtMs = Date.now();
   private startMsg: StreamStartMsg | null = null;
   private endMsg: StreamEndMsg | null = null;
   private frames = 0;
@@ -67,6 +87,30 @@ export class RunStats {
   start(msg: StreamStartMsg): void {
     this.startMsg = msg;
     this.started = performance.now();
+    this.startedAtMs = Date.now();
+  }
+
+  checkpoint(): RunStatsCheckpoint {
+    return {
+      start: this.startMsg, startedAtMs: this.startedAtMs, frames: this.frames, faces: this.faces, withFaces: this.withFaces,
+      faults: this.faults, drops: this.drops, labels: { ...this.labels }, people: [...this.people],
+    };
+  }
+
+  /** Continues the run a checkpoint describes (counts add on; latencies start afresh). */
+  static restore(cp: RunStatsCheckpoint): RunStats {
+    const stats = new RunStats();
+    stats.startMsg = cp.start;
+    stats.startedAtMs = cp.startedAtMs;
+    stats.started = performance.now() - Math.max(0, Date.now() - cp.startedAtMs);
+    stats.frames = cp.frames;
+    stats.faces = cp.faces;
+    stats.withFaces = cp.withFaces;
+    stats.faults = cp.faults;
+    stats.drops = cp.drops;
+    Object.assign(stats.labels, cp.labels);
+    stats.people.push(...cp.people);
+    return stats;
   }
 
   frame(msg: ClassificationsMsg): void {
@@ -103,6 +147,7 @@ export class RunStats {
     return {
       cameraId: s?.cameraId ?? null, source: s?.source ?? null, width: s?.width ?? 0, height: s?.height ?? 0, sourceFps: s?.fps ?? 0,
       frames: this.frames, faces: this.faces, framesWithFaces: this.withFaces, faults: this.faults, dropped: this.drops,
+      integrity: this.endMsg?.integrity ? { ...this.endMsg.integrity } : null,
       videoFrames: this.written, events: events.events, sinkErrors: events.sinkErrors,
       wallSeconds: round(wall), fps: round(this.frames / Math.max(wall, 1e-6)),
       stageMs: Object.fromEntries(Object.entries(this.timings).map(([k, v]) => [k, latency(v)])),

@@ -19,16 +19,29 @@ function findTests(dir) {
   });
 }
 
+const running = new Set();
+function killGroup(pid) {
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* the group has already gone */ }
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => { for (const pid of running) killGroup(pid); process.exit(130); });
+}
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
+    // Its own process group, so a file killed for running too long takes its redis-servers,
+    // workers and ffmpeg children with it instead of leaving them to load the next files.
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, detached: true, env: { ...process.env, FORCE_COLOR: '0' } });
+    running.add(child.pid);
     let output = '';
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
-    const timer = setTimeout(() => { output += `\n[run-tests] killed after ${PER_FILE_TIMEOUT_MS} ms\n`; child.kill('SIGKILL'); }, PER_FILE_TIMEOUT_MS);
+    const timer = setTimeout(() => { output += `\n[run-tests] killed after ${PER_FILE_TIMEOUT_MS} ms\n`; killGroup(child.pid); }, PER_FILE_TIMEOUT_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child.pid);
+      killGroup(child.pid); // whatever the file started and did not stop
       const num = (label) => Number((output.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? 0);
       resolve({ file, code, signal, output, total: num('Total'), passed: num('Passed'), skipped: num('Skipped'), ms: Date.now() - started });
     });

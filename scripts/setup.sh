@@ -16,6 +16,7 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v rtsp-server-perl >/dev/null 2>&1 || need_apt+=(rtsp-server-perl)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)   # the TLS (rediss://) test makes its own certificate
+dpkg -s mosquitto >/dev/null 2>&1 || need_apt+=(mosquitto)   # MQTT output tests start their own broker (it lives in /usr/sbin)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need_apt[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

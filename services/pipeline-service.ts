@@ -10,6 +10,7 @@ import { loadFaceDetector } from '../pipeline/detectors/load-face-detector.ts';
 import { loadEmotionClassifier } from '../pipeline/classifiers/load-emotion-classifier.ts';
 import { JsonlWriter } from '../pipeline/sinks/jsonl-writer.ts';
 import { WebSocketBroadcaster } from '../pipeline/sinks/websocket-broadcaster.ts';
+import { MqttPublisher } from '../pipeline/sinks/mqtt-publisher.ts';
 import type { EventSink } from '../pipeline/events/event-sink.ts';
 import type { FaceDetector } from '../pipeline/detectors/face-detector.ts';
 import type { EmotionClassifier } from '../pipeline/classifiers/emotion-classifier.ts';
@@ -77,14 +78,19 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
 interface Opened {
   sinks: EventSink[];
   broadcaster?: WebSocketBroadcaster;
+  mqtt?: MqttPublisher;
   classifier?: EmotionClassifier;
   detector?: FaceDetector;
   faceEmbedder?: FaceEmbedder;
 }
 
-/** Opens the JSONL file and starts the WebSocket server; returns the port bound, or null. */
+/**
+ * Opens the JSONL file, starts connecting to the MQTT broker (never waited for: a broker that is
+ * down must not hold up the other outputs) and starts the WebSocket server; returns the port bound, or null.
+ */
 async function openEventSinks(config: PipelineConfig, logger: Logger, opened: Opened): Promise<number | null> {
   if (config.output.eventsJsonl) opened.sinks.push(await JsonlWriter.open(config.output.eventsJsonl, { logger }));
+  if (config.mqtt) opened.sinks.push((opened.mqtt = await MqttPublisher.open(config.mqtt, { logger })));
   if (!config.output.websocket) return null;
   const broadcaster = (opened.broadcaster = new WebSocketBroadcaster({ logger }));
   const { port } = await broadcaster.start(config.output.websocket);
@@ -96,6 +102,7 @@ async function release(opened: Opened): Promise<void> {
   try {
     for (const sink of opened.sinks) if (sink instanceof JsonlWriter) await sink.close();
   } finally {
+    await opened.mqtt?.close();
     await opened.broadcaster?.stop();
     opened.detector?.dispose?.();
     opened.faceEmbedder?.dispose?.();

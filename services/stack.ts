@@ -75,7 +75,9 @@ export interface RunningStack {
  */
 export async function startStack(config: StackConfig, stages: readonly StageName[], logger: Logger): Promise<RunningStack> {
   if (stages.includes('capture')) await checkCaptureSource(config);
-  const bus = await connectBus({ transport: config.bus.transport, redisUrl: config.bus.redisUrl, prefix: config.bus.prefix, logger, jobLockMs: config.bus.jobLockSeconds * 1000 });
+  const { transport, redisUrl, prefix, jobLockSeconds, lockRenewSeconds, stalledCheckSeconds, maxStalledCount } = config.bus;
+  const locks = { lockDurationMs: jobLockSeconds * 1000, lockRenewMs: lockRenewSeconds * 1000, stalledIntervalMs: stalledCheckSeconds * 1000, maxStalledCount };
+  const bus = await connectBus({ transport, redisUrl, prefix, logger, locks });
   logger.info({ transport: bus.transport, redis: config.bus.redisUrl ? redactUrl(config.bus.redisUrl) : undefined, stages }, 'bus connected');
   const workers: RunningWorker[] = [];
   const metrics = new WorkerMetrics({ service: stages.length === 1 ? stages[0] : 'stack', logger });

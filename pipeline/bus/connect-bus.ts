@@ -10,8 +10,16 @@ export interface ConnectBusOptions {
   /** Key namespace on Redis (default 'es'). */
   prefix?: string;
   logger?: Logger;
-  /** Redis: how long a job stays with a worker that stopped answering (SIGKILL) before another copy takes it. */
-  jobLockMs?: number;
+  /** Redis: job locks and stalled-job recovery (bus.jobLockSeconds and friends); the bus's defaults without. */
+  locks?: BusLockOptions;
+}
+
+/** How a dead worker's jobs are noticed and handed on (RedisBusOptions has the details). */
+export interface BusLockOptions {
+  lockDurationMs: number;
+  lockRenewMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
 }
 
 /**
@@ -25,9 +33,5 @@ export async function connectBus(options: ConnectBusOptions): Promise<Bus> {
     throw new EmotionStreamError('ERR_CONFIG', "bus transport 'redis' needs a Redis url (bus.redisUrl or EMOTION_STREAM_REDIS_URL)");
   }
   const { RedisBus } = await import('./redis-bus.ts');
-  const lock = options.jobLockMs;
-  return RedisBus.connect({
-    url: options.redisUrl, prefix: options.prefix, logger: options.logger,
-    ...(lock ? { lockDurationMs: lock, stalledIntervalMs: Math.max(500, Math.round(lock / 2)) } : {}),
-  });
+  return RedisBus.connect({ url: options.redisUrl, prefix: options.prefix, logger: options.logger, ...options.locks });
 }

@@ -225,29 +225,55 @@ class MemoryFrameStore implements SharedFrameStore {
 class MemoryCounters implements Counters {
   private readonly counts = new Map<string, number>();
   private readonly values = new Map<string, string>();
+  /** Expiry time per name (both its counter and its value), checked lazily and swept on writes. */
+  private readonly expiresAt = new Map<string, number>();
+  private writes = 0;
 
-  async increment(name: string, by = 1): Promise<number> {
+  async increment(name: string, by = 1, ttlMs?: number): Promise<number> {
+    this.dropIfExpired(name);
     const next = (this.counts.get(name) ?? 0) + by;
     this.counts.set(name, next);
+    this.wrote(name, ttlMs);
     return next;
   }
 
   async get(name: string): Promise<number> {
+    this.dropIfExpired(name);
     return this.counts.get(name) ?? 0;
   }
 
-  async setValue(name: string, value: string): Promise<void> {
+  async setValue(name: string, value: string, ttlMs?: number): Promise<void> {
+    this.dropIfExpired(name);
     this.values.set(name, value);
+    if (ttlMs === undefined) this.expiresAt.delete(name);
+    this.wrote(name, ttlMs);
   }
 
   async getValue(name: string): Promise<string | null> {
+    this.dropIfExpired(name);
     return this.values.get(name) ?? null;
   }
 
-  /** Removes both the counter and the value of that name. */
   async delete(name: string): Promise<void> {
     this.counts.delete(name);
     this.values.delete(name);
+    this.expiresAt.delete(name);
+  }
+
+  async expire(name: string, ttlMs: number): Promise<void> {
+    if (this.counts.has(name) || this.values.has(name)) this.expiresAt.set(name, Date.now() + ttlMs);
+  }
+
+  /** Like Redis: a write with a TTL sets it; a value set without one loses it, an increment keeps it. */
+  private wrote(name: string, ttlMs: number | undefined): void {
+    if (ttlMs !== undefined) this.expiresAt.set(name, Date.now() + ttlMs);
+    // A long-lived process ends many streams: sweep now and then rather than only on reads.
+    if (++this.writes % 1000 === 0) for (const key of [...this.expiresAt.keys()]) this.dropIfExpired(key);
+  }
+
+  private dropIfExpired(name: string): void {
+    const at = this.expiresAt.get(name);
+    if (at !== undefined && at <= Date.now()) void this.delete(name);
   }
 }
 

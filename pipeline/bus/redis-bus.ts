@@ -13,15 +13,29 @@ export interface RedisBusOptions {
   logger?: Logger;
   /** Tries per job (exponential backoff from 100 ms), default 5. */
   attempts?: number;
-  /** A consumer's hold on a job; a dead consumer's jobs are taken over after it (default 10000). */
+  /**
+   * A consumer's hold on a job, renewed while it works; a dead consumer's jobs are taken over once
+   * it lapses (default 1500). Must exceed the longest time a consumer's event loop is blocked plus
+   * `lockRenewMs`, or a busy consumer loses its jobs to another (docs/scale-out.md, "Fail-over").
+   */
   lockDurationMs?: number;
-  /** How often consumers look for jobs whose holder died (default 5000). */
+  /** How often a consumer renews the locks of the jobs in hand (default 250, at most half the lock). */
+  lockRenewMs?: number;
+  /** How often consumers look for jobs whose lock lapsed (default 400). */
   stalledIntervalMs?: number;
+  /** Lapsed locks one job survives; one more fails it (a job that keeps killing its consumers). Default 2. */
+  maxStalledCount?: number;
   /** How long `connect` waits for Redis before failing (default 4000). */
   connectTimeoutMs?: number;
 }
 
-type Settings = Required<Pick<RedisBusOptions, 'prefix' | 'attempts' | 'lockDurationMs' | 'stalledIntervalMs'>>;
+type Settings = Required<Pick<RedisBusOptions, 'prefix' | 'attempts' | 'lockDurationMs' | 'lockRenewMs' | 'stalledIntervalMs' | 'maxStalledCount'>>;
+
+/** How long a job id stays known after it was added, so that adding it again is a no-op. */
+const DEDUP_TTL_MS = 60_000;
+
+/** Failed jobs are kept for inspection, a day at most and at most this many per queue. */
+const FAILED_JOBS_KEPT = { age: 86_400, count: 1000 };
 
 /** Key spaces of this bus under the prefix; a queue of one of these names would share its keys. */
 const RESERVED = new Set(['frame', 'counter', 'value', 'topic']);
@@ -72,16 +86,20 @@ class RedisWorkQueue<T> implements WorkQueue<T> {
       defaultJobOptions: {
         attempts: settings.attempts,
         backoff: { type: 'exponential', delay: 100 },
-        // Completed ids stay known for an hour so an upstream retry re-adding one is still a no-op.
-        removeOnComplete: { age: 3600, count: 100_000 },
-        removeOnFail: { age: 86_400 },
+        // A completed job leaves nothing behind for good (one hash per frame per queue would pile
+        // up); its id stays known for a while through its deduplication key (see add).
+        removeOnComplete: true,
+        removeOnFail: FAILED_JOBS_KEPT,
       },
     });
     this.queue.on('error', (err) => report('queue', err, { queue: name }));
   }
 
   async add(id: string, data: T): Promise<void> {
-    await this.queue.add(this.name, data, { jobId: toJobId(id) });
+    const jobId = toJobId(id);
+    // The id stays known for DEDUP_TTL_MS after the job is gone (a key with that TTL), so an
+    // upstream redo re-adding it (its worker lost the lock after adding) is still a no-op.
+    await this.queue.add(this.name, data, { jobId, deduplication: { id: jobId, ttl: DEDUP_TTL_MS } });
   }
 
   consume(handler: (job: BusJob<T>) => Promise<void>, options: ConsumeOptions): Consumer {
@@ -91,14 +109,19 @@ class RedisWorkQueue<T> implements WorkQueue<T> {
       inHand.add(running);
       return running.finally(() => inHand.delete(running));
     };
+    const lockDuration = options.lockDurationMs ?? this.settings.lockDurationMs;
     const worker = new Worker(this.name, processor, {
       connection: this.redis,
       prefix: this.settings.prefix,
       concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs ?? this.settings.lockDurationMs,
-      stalledInterval: options.lockDurationMs ? Math.max(this.settings.stalledIntervalMs, Math.round(options.lockDurationMs / 2)) : this.settings.stalledIntervalMs,
-      // One stall may be a crashed consumer rather than the job; a second one fails the job.
-      maxStalledCount: 2,
+      // Short locks renewed often: a dead consumer's jobs come back within about
+      // lockDuration + stalledInterval, while a live one keeps them as long as its event loop is
+      // never blocked for more than lockDuration - lockRenewTime.
+      lockDuration,
+      lockRenewTime: Math.min(this.settings.lockRenewMs, Math.floor(lockDuration / 2)),
+      stalledInterval: this.settings.stalledIntervalMs,
+      // A stall may be a crashed consumer rather than the job; past this many the job fails.
+      maxStalledCount: this.settings.maxStalledCount,
       // After a Redis error BullMQ would wait 15 s before fetching again; a restart takes less.
       runRetryDelay: 1000,
     });
@@ -253,12 +276,20 @@ export class RedisBus implements Bus {
       get: (k) => redis.getBuffer(key('frame', k)),
       delete: async (k) => void (await redis.del(key('frame', k))),
     };
+    const ttl = (ms: number) => Math.max(1, Math.ceil(ms));
     this.counters = {
-      increment: (name, by = 1) => redis.incrby(key('counter', name), by),
+      increment: async (name, by = 1, ttlMs) => {
+        if (ttlMs === undefined) return redis.incrby(key('counter', name), by);
+        const replies = await redis.multi().incrby(key('counter', name), by).pexpire(key('counter', name), ttl(ttlMs)).exec();
+        const [err, value] = replies?.[0] ?? [new Error('transaction aborted'), null];
+        if (err) throw err;
+        return Number(value);
+      },
       get: async (name) => Number((await redis.get(key('counter', name))) ?? 0),
-      setValue: async (name, value) => void (await redis.set(key('value', name), value)),
+      setValue: async (name, value, ttlMs) => void (await (ttlMs === undefined ? redis.set(key('value', name), value) : redis.set(key('value', name), value, 'PX', ttl(ttlMs)))),
       getValue: (name) => redis.get(key('value', name)),
       delete: async (name) => void (await redis.del(key('counter', name), key('value', name))),
+      expire: async (name, ttlMs) => void (await redis.multi().pexpire(key('counter', name), ttl(ttlMs)).pexpire(key('value', name), ttl(ttlMs)).exec()),
     };
     redis.on('error', (err: Error) => report('bus', err));
   }
@@ -298,8 +329,10 @@ export class RedisBus implements Bus {
     const bus = new RedisBus(redis, link, {
       prefix: options.prefix ?? 'es',
       attempts: Math.max(1, options.attempts ?? 5),
-      lockDurationMs: options.lockDurationMs ?? 10_000,
-      stalledIntervalMs: options.stalledIntervalMs ?? 5_000,
+      lockDurationMs: options.lockDurationMs ?? 1500,
+      lockRenewMs: options.lockRenewMs ?? 250,
+      stalledIntervalMs: options.stalledIntervalMs ?? 400,
+      maxStalledCount: options.maxStalledCount ?? 2,
     }, logger);
     redis.on('ready', () => logger.info({ url: where }, 'bus: reconnected to Redis'));
     return bus;

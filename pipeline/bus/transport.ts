@@ -62,14 +62,21 @@ export interface SharedFrameStore {
   delete(key: string): Promise<void>;
 }
 
-/** Monotonic counters (frames completed per stream, for capture's credits). */
+/**
+ * Monotonic counters (frames completed per stream, for capture's credits) and plain values.
+ * A `ttlMs` makes the name vanish that long after this write (each write with one restarts it),
+ * so the state of a stream nobody ends (a crashed stack) does not stay for ever.
+ */
 export interface Counters {
-  increment(name: string, by?: number): Promise<number>;
+  increment(name: string, by?: number, ttlMs?: number): Promise<number>;
   get(name: string): Promise<number>;
   /** Plain values that outlive a worker (e.g. the last sequence number a sink emitted). */
-  setValue(name: string, value: string): Promise<void>;
+  setValue(name: string, value: string, ttlMs?: number): Promise<void>;
   getValue(name: string): Promise<string | null>;
+  /** Removes both the counter and the value of that name. */
   delete(name: string): Promise<void>;
+  /** Both the counter and the value of that name vanish `ttlMs` from now (an ended stream's state). */
+  expire(name: string, ttlMs: number): Promise<void>;
 }
 
 export interface Bus {

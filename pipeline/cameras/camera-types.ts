@@ -8,6 +8,14 @@ import type { SourceConfig } from '../../config/schema.ts';
  */
 export type CameraState = 'connecting' | 'live' | 'stalled' | 'reconnecting' | 'error' | 'stopped';
 
+/**
+ * The state GET /cameras shows: a CameraState, or draining: removal was asked for, capture has
+ * stopped, and the frames already on the bus are still being finished downstream (`inFlight`);
+ * the camera leaves the list once they are, or after the drain timeout. Not a camera-state
+ * event: those keep the CameraState values.
+ */
+export type CameraStatusState = CameraState | 'draining';
+
 export interface CameraError {
   code: string;
   message: string;
@@ -45,9 +53,11 @@ export interface CameraStatus {
   id: string;
   /** The source with any password replaced by ***. */
   source: Record<string, unknown>;
-  state: CameraState;
-  /** Epoch ms of the last state change. */
+  state: CameraStatusState;
+  /** Epoch ms of the last state change (draining: when removal was asked for). */
   since: number;
+  /** Frames captured and not yet finished by the sinks (at most the flow gate's capacity, maxInFlight). */
+  inFlight: number;
   inputFps: number;
   processedFps: number;
   frames: number;
@@ -57,11 +67,17 @@ export interface CameraStatus {
   latencyMs: { p50: number; p95: number; p99: number; count: number } | null;
 }
 
-/** What the HTTP API drives. Errors are EmotionStreamErrors: ERR_CONFIG (bad spec), ERR_CONFLICT (id in use), ERR_NOT_FOUND. */
+/** What the HTTP API drives. Errors are EmotionStreamErrors: ERR_CONFIG (bad spec, a device that is no webcam), ERR_CONFLICT (id in use, or still draining), ERR_NOT_FOUND. */
 export interface CameraController {
   list(): CameraStatus[];
   get(id: string): CameraStatus | undefined;
   add(spec: CameraSpec): Promise<CameraStatus>;
-  /** Stops the camera (its stream ends with reason 'stopped') and forgets it; false when unknown. */
-  remove(id: string): Promise<boolean>;
+  /**
+   * Stops the camera's capture at once (its stream ends with reason 'stopped') without waiting
+   * for the frames already on the bus: resolves with its status in state 'draining' while they
+   * are finished downstream (the camera is forgotten once they are, or after the drain timeout),
+   * or, for a camera that had already finished, with its last status once forgotten. Asking
+   * again while draining answers the same. Undefined when unknown.
+   */
+  remove(id: string): Promise<CameraStatus | undefined>;
 }

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
+import { tf } from '../models/tfjs.ts';
 import type { TtaMode } from '../../config/schema.ts';
 
 /**
@@ -22,22 +23,22 @@ export function ttaViewCount(mode: TtaMode): number {
  * Mean class probabilities of a batch [n, h, w, 1] over the mode's views. All views go
  * through one predict call (one batch of n * views), so batching stays as efficient as it was.
  */
-export function predictWithTta(model: tf.LayersModel, x: tf.Tensor4D, mode: TtaMode): tf.Tensor2D {
+export function predictWithTta(model: LayersModel, x: Tensor4D, mode: TtaMode): Tensor2D {
   return tf.tidy(() => {
-    if (mode === 'none') return model.predict(x) as tf.Tensor2D;
+    if (mode === 'none') return model.predict(x) as Tensor2D;
     const views = ttaViews(x, mode);
     const n = x.shape[0];
-    const probs = model.predict(tf.concat(views, 0)) as tf.Tensor2D;
-    return tf.mean(tf.reshape(probs, [views.length, n, probs.shape[1]]), 0) as tf.Tensor2D;
+    const probs = model.predict(tf.concat(views, 0)) as Tensor2D;
+    return tf.mean(tf.reshape(probs, [views.length, n, probs.shape[1]]), 0) as Tensor2D;
   });
 }
 
 /** The views of a batch, identity first (callers tidy the tensors). */
-export function ttaViews(x: tf.Tensor4D, mode: TtaMode): tf.Tensor4D[] {
+export function ttaViews(x: Tensor4D, mode: TtaMode): Tensor4D[] {
   if (mode === 'none') return [x];
-  const mirrored = tf.reverse(x, 2) as tf.Tensor4D;
+  const mirrored = tf.reverse(x, 2) as Tensor4D;
   if (mode === 'flip') return [x, mirrored];
-  const views: tf.Tensor4D[] = [];
+  const views: Tensor4D[] = [];
   for (const v of [x, mirrored]) {
     views.push(v, shift(v, 2, SHIFT_PX), shift(v, 2, -SHIFT_PX), shift(v, 1, SHIFT_PX), shift(v, 1, -SHIFT_PX));
   }
@@ -48,7 +49,7 @@ export function ttaViews(x: tf.Tensor4D, mode: TtaMode): tf.Tensor4D[] {
  * Moves the image `by` pixels along an axis (1 = rows, 2 = columns; positive = towards higher
  * indices); the pixels uncovered repeat the edge row or column.
  */
-export function shift(x: tf.Tensor4D, axis: 1 | 2, by: number): tf.Tensor4D {
+export function shift(x: Tensor4D, axis: 1 | 2, by: number): Tensor4D {
   const len = x.shape[axis];
   const k = Math.abs(by);
   if (k === 0) return x;
@@ -62,6 +63,6 @@ export function shift(x: tf.Tensor4D, axis: 1 | 2, by: number): tf.Tensor4D {
   };
   const reps = [1, 1, 1, 1];
   reps[axis] = k;
-  if (by > 0) return tf.concat([tf.tile(sliceAlong(0, 1), reps), sliceAlong(0, len - k)], axis) as tf.Tensor4D;
-  return tf.concat([sliceAlong(k, len - k), tf.tile(sliceAlong(len - 1, 1), reps)], axis) as tf.Tensor4D;
+  if (by > 0) return tf.concat([tf.tile(sliceAlong(0, 1), reps), sliceAlong(0, len - k)], axis) as Tensor4D;
+  return tf.concat([sliceAlong(k, len - k), tf.tile(sliceAlong(len - 1, 1), reps)], axis) as Tensor4D;
 }

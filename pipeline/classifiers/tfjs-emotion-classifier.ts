@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel } from '@tensorflow/tfjs';
+import { tf } from '../models/tfjs.ts';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import type { TtaMode } from '../../config/schema.ts';
  */
 export class TfjsEmotionClassifier implements EmotionClassifier {
   private constructor(
-    readonly model: tf.LayersModel,
+    readonly model: LayersModel,
     readonly version: string,
     readonly inputSize: number,
     readonly metadata: ModelMetadata,

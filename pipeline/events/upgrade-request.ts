@@ -10,9 +10,12 @@ export type UpgradeRefusal = keyof typeof REASONS;
  * (browsers cannot set headers on a WebSocket). Undefined when neither is present.
  */
 export function requestToken(req: IncomingMessage, url: URL): string | undefined {
-  const header = req.headers.authorization;
-  const bearer = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  return bearer ?? (url.searchParams.get('token') || undefined);
+  return bearerHeaderToken(req.headers.authorization) ?? (url.searchParams.get('token') || undefined);
+}
+
+/** The token of an `Authorization: Bearer <token>` header value; undefined for any other value. */
+export function bearerHeaderToken(header: string | undefined): string | undefined {
+  return header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
 }
 
 /** Answers an upgrade request with a plain HTTP error and closes the socket. */

@@ -84,6 +84,8 @@ export interface StreamEndEvent extends WireEnvelope {
   reason: 'eof' | 'error' | 'stopped';
   error?: { code: string; message: string };
   endedAt: number;
+  /** Damage capture found in the source: decode errors, presentation-time gaps, frames estimated missing in them. */
+  integrity?: { decodeErrors: number; ptsGaps: number; framesMissing: number };
 }
 
 /** A managed camera changed state (connecting, live, stalled, reconnecting, error, stopped). */
@@ -271,6 +273,10 @@ function trackEndEvent(event: TrackEndEvent, cameraId: string): TrackEndWireEven
 function streamEndEvent(msg: StreamEndMsg): StreamEndEvent {
   const event: StreamEndEvent = { ...envelope('stream-end', msg.cameraId), frames: msg.frames, reason: msg.reason, endedAt: Math.round(msg.endedAt) };
   if (msg.error) event.error = { code: msg.error.code, message: msg.error.message };
+  if (msg.integrity) {
+    const { decodeErrors, ptsGaps, framesMissing } = msg.integrity;
+    event.integrity = { decodeErrors, ptsGaps, framesMissing };
+  }
   return event;
 }
 

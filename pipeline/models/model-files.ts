@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel, io } from '@tensorflow/tfjs';
+import { tf } from './tfjs.ts';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -9,7 +10,7 @@ import { EmotionStreamError } from '../../common/errors.ts';
  * tf.loadLayersModel reads in the browser too. Written without tfjs-node's file:// handler so
  * it works on every backend.
  */
-export async function saveModelDir(model: tf.LayersModel, dir: string): Promise<void> {
+export async function saveModelDir(model: LayersModel, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     const weightData = artifacts.weightData as ArrayBuffer;
@@ -27,10 +28,10 @@ export async function saveModelDir(model: tf.LayersModel, dir: string): Promise<
 }
 
 /** Loads a model directory; missing or corrupt files become ERR_MODEL_LOAD naming the file. */
-export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
+export async function loadModelDir(dir: string): Promise<LayersModel> {
   const jsonPath = join(dir, 'model.json');
   if (!existsSync(jsonPath)) throw new EmotionStreamError('ERR_MODEL_LOAD', `model directory ${dir} has no model.json`, { context: { dir } });
-  let modelJson: { modelTopology: object; weightsManifest: tf.io.WeightsManifestConfig };
+  let modelJson: { modelTopology: object; weightsManifest: io.WeightsManifestConfig };
   try {
     modelJson = JSON.parse(await readFile(jsonPath, 'utf8'));
   } catch (cause) {
@@ -52,11 +53,11 @@ export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
  * wants them, checked against the bytes the manifest declares (quantised weights take 1 or 2
  * bytes a value): a missing file or a truncated one is ERR_MODEL_LOAD naming it.
  */
-export async function readManifestWeights(jsonPath: string, manifest: tf.io.WeightsManifestConfig): Promise<{ weightSpecs: tf.io.WeightsManifestEntry[]; weightData: ArrayBuffer }> {
+export async function readManifestWeights(jsonPath: string, manifest: io.WeightsManifestConfig): Promise<{ weightSpecs: io.WeightsManifestEntry[]; weightData: ArrayBuffer }> {
   const dir = dirname(jsonPath);
   const weightSpecs = manifest.flatMap((g) => g.weights);
   const weights = Buffer.concat(await Promise.all(manifest.flatMap((g) => g.paths).map((p) => readWeights(join(dir, p)))));
-  const bytesPerValue = (s: tf.io.WeightsManifestEntry) => (s.quantization ? (s.quantization.dtype === 'uint8' ? 1 : 2) : s.dtype === 'bool' ? 1 : 4);
+  const bytesPerValue = (s: io.WeightsManifestEntry) => (s.quantization ? (s.quantization.dtype === 'uint8' ? 1 : 2) : s.dtype === 'bool' ? 1 : 4);
   const expected = weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPerValue(s), 0);
   if (weights.byteLength !== expected) {
     throw new EmotionStreamError('ERR_MODEL_LOAD', `weights in ${dir} hold ${weights.byteLength} bytes, ${basename(jsonPath)} expects ${expected} (truncated or mismatched files)`, { context: { dir } });

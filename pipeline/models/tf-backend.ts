@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { loadWasmBackend, tf } from './tfjs.ts';
 import type { BackendChoice } from '../../config/schema.ts';
 import { EmotionStreamError } from '../../common/errors.ts';
 
@@ -25,7 +25,7 @@ export async function initTfBackend(choice: BackendChoice = 'auto'): Promise<str
     return 'cpu';
   }
   const before = { rejection: process.listeners('unhandledRejection'), exception: process.listeners('uncaughtException') };
-  await import('@tensorflow/tfjs-backend-wasm');
+  loadWasmBackend();
   await tf.setBackend('wasm');
   await tf.ready();
   // The wasm module's Emscripten runtime installs process handlers that rethrow every

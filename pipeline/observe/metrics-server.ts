@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
+import { redactQueryToken } from '../../common/redact-query-token.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
@@ -32,7 +33,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   const logger = options.logger ?? silentLogger();
   const server = createServer((req, res) => {
     handle(req, res, options, logger).catch((err: unknown) => {
-      logger.error({ err, url: req.url }, 'metrics request failed');
+      logger.error({ err, url: redactQueryToken(req.url ?? '/') }, 'metrics request failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
     });

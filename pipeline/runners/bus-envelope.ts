@@ -73,6 +73,8 @@ export const streamKeys = {
   trackIds: (streamId: string) => `stream:${streamId}:track-ids`,
   /** Set once stream-end went through every sink and the outputs are closed: a JSON summary. */
   closed: (streamId: string) => `stream:${streamId}:closed`,
+  /** The camera's stream that has no stream-end yet (open-stream-marker.ts). */
+  openStream: (cameraId: string) => `camera:${cameraId}:open-stream`,
 };
 
 const KINDS = new Set(['stream-start', 'stream-end', 'frame', 'detections', 'classifications', 'frame-dropped']);

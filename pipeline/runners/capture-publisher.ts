@@ -10,13 +10,18 @@ import { silentLogger, type Logger } from '../logger.ts';
 import type { RunSummary } from '../run-stats.ts';
 import type { Bus } from '../bus/transport.ts';
 import { STAGE_QUEUES, TOPICS, jobId, sharedFrameKey, streamKeys, type BusEnvelope, type StageQueue } from './bus-envelope.ts';
+import { storeFrame } from './bus-frames.ts';
+import type { FrameEncoding } from '../frames/frame-codec.ts';
 import type { StreamProgress } from './sink-runner.ts';
+import { OpenStreamMarker } from './open-stream-marker.ts';
 
 export interface CapturePublisherOptions {
   bus: Bus;
   config: PipelineConfig;
   /** Frame pixels older than this vanish from the shared store (a stack that crashed mid-stream). */
   frameTtlMs: number;
+  /** How frames are stored on a Redis bus (`frameEncodingOf(config.bus)`); the in-memory bus passes them by reference. */
+  frameEncoding: FrameEncoding;
   logger?: Logger;
   signal?: AbortSignal;
   onDrop?: (drop: CaptureDrop) => void;
@@ -31,19 +36,29 @@ export interface CapturePublisherOptions {
   pollMs?: number;
   /** Each failed read of the bus while waiting for credits or the stream's close (retried on the next poll). */
   onPollError?: (err: unknown) => void;
+  /** Receives the flow gate once, before capture starts: its `inFlight` is the frames on the bus the sinks have not finished. */
+  onGate?: (gate: Pick<FlowGate, 'inFlight' | 'capacity'>) => void;
+  /**
+   * After `signal` aborts, how long to wait for the sinks to close the stream before giving up
+   * (ms, default STOP_DRAIN_TIMEOUT_MS): without a sinks worker nothing ever closes it.
+   */
+  stopDrainTimeoutMs?: number;
+  /** The camera's open-stream marker vanishes this long after its last update (bus.streamStateTtlSeconds; default 600 s). */
+  streamStateTtlMs?: number;
 }
 
 export type BusRunSummary = RunSummary & { streamId: string; lost: number };
 
-/** How long a stopped capture waits for its stream to be closed downstream before giving up. */
-const STOP_DRAIN_TIMEOUT_MS = 30_000;
+/** How long a stopped capture waits for its stream to be closed downstream before giving up (default). */
+export const STOP_DRAIN_TIMEOUT_MS = 30_000;
 
 /** A bus poll that keeps failing (every pollMs) is logged at most once per window; each failure is counted. */
 const POLL_WARN_WINDOW_MS = 10_000;
 
 /**
  * Capture as a bus worker: decodes one source with the embedded capture stage, stores each
- * frame's pixels once in the shared frame store and puts a reference on the detect queue.
+ * frame's pixels once in the shared frame store (JPEG by default on Redis, see bus-frames.ts)
+ * and puts a reference on the detect queue.
  * Backpressure crosses processes through a flow gate whose credits come back from the
  * broadcaster's per-stream done counter: replay waits for credits (nothing dropped), live drops
  * the oldest waiting frame (counted, and announced to the broadcaster so it never waits for it).
@@ -55,6 +70,7 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
   const { bus, config } = options;
   const logger = (options.logger ?? silentLogger()).child({ camera: config.cameraId, transport: bus.transport });
   const gate = new FlowGate(config.maxInFlight);
+  options.onGate?.(gate);
   const local = new InMemoryFrameStore();
   const credits = new CreditReturn(bus, gate, options.pollMs ?? 100, logger, options.onPollError);
   const annotate = Boolean(config.output.annotatedVideo);
@@ -75,19 +91,25 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
       .catch((err) => logger.error({ err, frame: drop.seq }, 'drop notice could not be sent'));
   };
   const capture = options.capture?.({ frameStore: local, gate, onDrop, signal: options.signal, logger }) ?? defaultCapture(config, { frameStore: local, gate, onDrop, signal: options.signal, logger });
+  const marker = new OpenStreamMarker(bus, config.cameraId, options.streamStateTtlMs ?? 600_000);
   await credits.start();
   let last: string | null = null;
   try {
+    // A capture of this camera that died mid-stream left it open: end it (its frames so far are
+    // kept) and let the sinks close it before a new stream of the same camera starts.
+    const leftover = await marker.endLeftover(logger);
+    if (leftover) await untilAborted(credits.waitClosed(leftover), options.signal);
     await lastValueFrom(capture.pipe(concatMap((msg) => from(publish(msg)))), { defaultValue: undefined });
     await notices;
     if (!last) return null;
     logger.info({ stream: last }, 'capture finished: waiting for the broadcaster to close the stream');
     if (!options.signal?.aborted) return await credits.waitClosed(last);
     // Stopping (a removed camera, SIGTERM): wait for the drain, but not for ever when no broadcaster runs.
+    const drainMs = options.stopDrainTimeoutMs ?? STOP_DRAIN_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), STOP_DRAIN_TIMEOUT_MS); });
+    const gaveUp = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), drainMs); });
     const closed = await Promise.race([credits.waitClosed(last), gaveUp]).finally(() => clearTimeout(timer));
-    if (!closed) logger.warn({ stream: last, waitedMs: STOP_DRAIN_TIMEOUT_MS }, 'stopped without the broadcaster closing the stream');
+    if (!closed) logger.warn({ stream: last, waitedMs: drainMs, inFlight: gate.inFlight }, 'stopped without the broadcaster closing the stream');
     return closed;
   } finally {
     await credits.stop();
@@ -99,19 +121,30 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
       last = stream.id;
       credits.track(stream.id);
       logger.info({ stream: stream.id, source: msg.source, width: msg.width, height: msg.height, fps: msg.fps }, 'stream started on the bus');
+      await marker.update({ streamId: stream.id, endPosition: 0, annotate });
       await send(stream.id, msg, STAGE_QUEUES.sink, { outputs: { annotatedVideo: config.output.annotatedVideo } });
     } else if (msg.kind === 'frame' && stream) {
       stream.endPosition = Math.max(stream.endPosition, msg.meta.seq + 1);
       const key = sharedFrameKey(stream.id, msg.meta.seq);
-      await bus.frames.put(key, local.get(msg.meta.frameKey), options.frameTtlMs);
+      const frame = { pixels: local.get(msg.meta.frameKey), width: msg.meta.width, height: msg.meta.height };
+      await storeFrame(bus, key, frame, { encoding: options.frameEncoding, ttlMs: options.frameTtlMs });
       local.delete(msg.meta.frameKey);
+      await marker.update({ streamId: stream.id, endPosition: stream.endPosition, annotate });
       await send(stream.id, { ...msg, meta: { ...msg.meta, frameKey: key } }, STAGE_QUEUES.detect);
     } else if (msg.kind === 'stream-end' && stream) {
       await notices;
       await send(stream.id, msg, STAGE_QUEUES.sink, { endPosition: stream.endPosition });
+      await marker.clear();
     }
     if (stream) options.onPublished?.(msg, stream.id);
   }
+}
+
+/** `promise`, or undefined as soon as `signal` aborts (a stopped capture stops waiting). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return Promise.race([promise, new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
 }
 
 function defaultCapture(config: PipelineConfig, io: { frameStore: FrameStore; gate: FlowGate; onDrop: (drop: CaptureDrop) => void; signal?: AbortSignal; logger: Logger }): Observable<PipelineMsg> {

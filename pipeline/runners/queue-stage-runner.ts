@@ -1,10 +1,12 @@
 import { Subject, concatMap, from, type OperatorFunction, type Subscription } from 'rxjs';
-import { InMemoryFrameStore, type FrameStore } from '../frames/frame-store.ts';
+import type { FrameStore } from '../frames/frame-store.ts';
+import { DecodingFrameStore } from '../frames/decoding-frame-store.ts';
 import { isFrameStageMsg, type FrameStageMsg, type PipelineMsg } from '../messages.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { Bus, Consumer } from '../bus/transport.ts';
 import { PoisonMessageError } from '../bus/transport.ts';
 import { jobId, parseEnvelope, type BusEnvelope, type StageQueue } from './bus-envelope.ts';
+import { fetchFrame } from './bus-frames.ts';
 
 export interface QueueStageOptions {
   bus: Bus;
@@ -27,16 +29,16 @@ interface Waiter {
 
 /**
  * Runs an unchanged stage operator (detect-faces, classify-emotion) as a queue worker:
- * each job's frame pixels are fetched from the shared store into a local one, its message goes
- * into the operator, and the operator's output is added to the next queue before the job
- * completes (so a worker killed mid-job leaves the job to be redone, and the deterministic job
- * id deduplicates the redo's output). Jobs in hand flow through the operator together, which is
- * what lets classify-emotion batch faces across frames.
+ * each job's frame is fetched from the shared store into a local one (decoded there when the
+ * stage first reads its pixels), its message goes into the operator, and the operator's output
+ * is added to the next queue before the job completes (so a worker killed mid-job leaves the job
+ * to be redone, and the deterministic job id deduplicates the redo's output). Jobs in hand flow
+ * through the operator together, which is what lets classify-emotion batch faces across frames.
  */
 export class QueueStageRunner {
   private readonly input = new Subject<PipelineMsg>();
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly local = new InMemoryFrameStore();
+  private readonly local = new DecodingFrameStore();
   private readonly logger: Logger;
   private subscription: Subscription | undefined;
   private consumer: Consumer | undefined;
@@ -77,9 +79,8 @@ export class QueueStageRunner {
     if (!isFrameStageMsg(env.msg as PipelineMsg)) throw new PoisonMessageError(`${this.options.from} queue takes frame messages, got ${env.msg.kind}`);
     const msg = env.msg as FrameStageMsg;
     const key = msg.meta.frameKey;
-    const pixels = await this.options.bus.frames.get(key);
     // Missing pixels (expired) are the stage's to report: it puts ERR_FRAME_MISSING on the message.
-    if (pixels) this.local.put(key, pixels);
+    await fetchFrame(this.options.bus, key, this.local);
     try {
       const out = await new Promise<PipelineMsg>((resolve, reject) => {
         const list = this.waiters.get(key) ?? [];

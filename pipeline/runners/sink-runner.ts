@@ -1,5 +1,6 @@
 import { Subject, concatMap, from, identity, type OperatorFunction, type Subscription } from 'rxjs';
-import { InMemoryFrameStore, type FrameStore } from '../frames/frame-store.ts';
+import type { FrameStore } from '../frames/frame-store.ts';
+import { DecodingFrameStore } from '../frames/decoding-frame-store.ts';
 import { ReservedTrackIds } from '../tracking/reserved-track-ids.ts';
 import type { TrackIdSource } from '../tracking/face-tracker.ts';
 import { isFrameStageMsg, type ClassificationsMsg, type PipelineMsg, type StreamStartMsg } from '../messages.ts';
@@ -11,6 +12,8 @@ import { RunStats } from '../run-stats.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import type { Bus, Consumer } from '../bus/transport.ts';
 import { Resequencer } from './resequencer.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './stream-checkpoint.ts';
+import { fetchFrame } from './bus-frames.ts';
 import { STAGE_QUEUES, TOPICS, parseEnvelope, positionOf, streamKeys, type BusEnvelope } from './bus-envelope.ts';
 
 export interface SinkRunnerOptions {
@@ -29,6 +32,12 @@ export interface SinkRunnerOptions {
    * the sinks, over this runner's frame store; `drawn` says whether a frame's stream wants it drawn.
    */
   stages?: (services: OrderedStageServices) => OperatorFunction<PipelineMsg, PipelineMsg>;
+  /**
+   * A stream's keys on the bus (frames done, last position emitted, its summary) vanish this long
+   * after their last write (bus.streamStateTtlSeconds; default 600 s): an ended stream leaves
+   * nothing for good, nor does one that never ends (its capture and sinks gone).
+   */
+  streamStateTtlMs?: number;
 }
 
 /** What the sink runner hands its ordered stages. */
@@ -77,8 +86,8 @@ export class SinkRunner {
   private readonly items = new Map<string, { item: Item; pos: number }>();
   /** The stream each camera's frames belong to now, for the ordered stages' per-camera state. */
   private readonly cameraStreams = new Map<string, StreamState>();
-  private readonly streams = new Map<string, Promise<StreamState>>();
-  private readonly local = new InMemoryFrameStore();
+  private readonly streams = new Map<string, Promise<StreamState | null>>();
+  private readonly local = new DecodingFrameStore();
   private readonly eventStats: EmitEventsStats = { events: 0, conversionErrors: 0, sinkErrors: {} };
   private readonly logger: Logger;
   private readonly outputs = new Map<StreamStartMsg, StreamState>();
@@ -133,8 +142,13 @@ export class SinkRunner {
 
   private async handle(data: unknown): Promise<void> {
     const env = parseEnvelope(data);
-    const state = await this.stream(env.streamId);
     const pos = positionOf(env);
+    const state = await this.stream(env.streamId);
+    if (!state) {
+      // A redone job of a stream already closed (its state is gone here): emitted once already.
+      this.logger.debug({ stream: env.streamId, pos }, 'message of a closed stream: acknowledged');
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       const { released, duplicate } = state.reseq.offer(pos, { env, resolve, reject });
       if (duplicate) {
@@ -146,18 +160,35 @@ export class SinkRunner {
     });
   }
 
-  /** Per stream state, created once; a restarted broadcaster resumes after the last emitted position. */
-  private stream(streamId: string): Promise<StreamState> {
+  /**
+   * Per stream state, created once; a restarted broadcaster resumes after the last emitted
+   * position. Null for a stream already closed (its state was dropped at its end).
+   */
+  private stream(streamId: string): Promise<StreamState | null> {
     let state = this.streams.get(streamId);
     if (!state) {
-      state = this.options.bus.counters.getValue(streamKeys.emitted(streamId)).then((emitted) => ({
-        reseq: new Resequencer<Item>(emitted === null ? -1 : Number(emitted) + 1, this.options.reorderWindow),
-        stats: new RunStats(), events: 0, lastProgress: Date.now(),
-        trackIds: new ReservedTrackIds((count) => this.options.bus.counters.increment(streamKeys.trackIds(streamId), count)),
-      }));
+      const { counters } = this.options.bus;
+      state = Promise.all([counters.getValue(streamKeys.emitted(streamId)), counters.getValue(streamKeys.closed(streamId))]).then(([emitted, closed]) => {
+        if (closed !== null) {
+          this.streams.delete(streamId);
+          return null;
+        }
+        // A restarted sinks worker carries on the stream's position and counts where the last one left them.
+        const cp = decodeCheckpoint(streamId, emitted);
+        const reseq = new Resequencer<Item>(cp ? cp.pos + 1 : -1, this.options.reorderWindow);
+        reseq.lost = cp?.lost ?? 0;
+        return {
+          reseq, stats: cp?.stats ? RunStats.restore(cp.stats) : new RunStats(), events: cp?.events ?? 0, lastProgress: Date.now(),
+          trackIds: new ReservedTrackIds((count) => counters.increment(streamKeys.trackIds(streamId), count, this.stateTtlMs)),
+        };
+      });
       this.streams.set(streamId, state);
     }
     return state;
+  }
+
+  private get stateTtlMs(): number {
+    return this.options.streamStateTtlMs ?? 600_000;
   }
 
   private release(streamId: string, state: StreamState, released: [number, Item][]): void {
@@ -172,7 +203,7 @@ export class SinkRunner {
     const msg = item.env.msg;
     if (msg.kind === 'frame-dropped') {
       state.stats.dropped();
-      await this.options.bus.counters.setValue(streamKeys.emitted(streamId), String(pos));
+      await this.options.bus.counters.setValue(streamKeys.emitted(streamId), checkpointOf(state, pos), this.stateTtlMs);
       item.resolve();
       return;
     }
@@ -185,10 +216,7 @@ export class SinkRunner {
       this.cameraStreams.set(msg.meta.cameraId, state);
       await state.trackIds.ensure();
     }
-    if (isFrameStageMsg(msg) && state.annotatedVideo) {
-      const pixels = await this.options.bus.frames.get(msg.meta.frameKey);
-      if (pixels) this.local.put(msg.meta.frameKey, pixels);
-    }
+    if (isFrameStageMsg(msg) && state.annotatedVideo) await fetchFrame(this.options.bus, msg.meta.frameKey, this.local);
     this.items.set(messageKey(msg), { item, pos });
     this.input.next(msg);
   }
@@ -201,6 +229,7 @@ export class SinkRunner {
     const { item, pos } = entry;
     const { streamId } = item.env;
     const state = await this.stream(streamId);
+    if (!state) return;
     const { bus } = this.options;
     state.events += 1;
     if (msg.kind === 'classifications') {
@@ -211,9 +240,9 @@ export class SinkRunner {
       this.local.delete(msg.meta.frameKey);
       await bus.frames.delete(msg.meta.frameKey);
     }
-    await bus.counters.setValue(streamKeys.emitted(streamId), String(pos));
+    await bus.counters.setValue(streamKeys.emitted(streamId), checkpointOf(state, pos), this.stateTtlMs);
     if (isFrameStageMsg(msg)) {
-      const done = await bus.counters.increment(streamKeys.done(streamId));
+      const done = await bus.counters.increment(streamKeys.done(streamId), 1, this.stateTtlMs);
       await bus.topic<StreamProgress>(TOPICS.progress).publish({ streamId, done });
     }
     if (msg.kind === 'stream-end') await this.close(streamId, state, msg);
@@ -224,11 +253,21 @@ export class SinkRunner {
     state.stats.end(end);
     if (state.video) state.stats.videoFrames(state.video.framesWritten);
     const summary = { ...state.stats.summary({ ...this.eventStats, events: state.events }), lost: state.reseq.lost, streamId };
-    await this.options.bus.counters.setValue(streamKeys.closed(streamId), JSON.stringify(summary));
-    await this.options.bus.counters.delete(streamKeys.trackIds(streamId));
-    const done = await this.options.bus.counters.get(streamKeys.done(streamId));
+    const { counters } = this.options.bus;
+    // The summary (capture waits for it), frames done and the last position outlive the stream
+    // only until their TTL; the track id reservations go now.
+    await counters.setValue(streamKeys.closed(streamId), JSON.stringify(summary), this.stateTtlMs);
+    await counters.delete(streamKeys.trackIds(streamId));
+    this.forget(streamId, state);
+    const done = await counters.get(streamKeys.done(streamId));
     await this.options.bus.topic<StreamProgress>(TOPICS.progress).publish({ streamId, done, closed: true });
     this.logger.info({ stream: streamId, frames: summary.frames, lost: summary.lost, duplicates: state.reseq.duplicates }, 'stream closed');
+  }
+
+  /** Drops a closed stream's state here: a late redone job of it is recognised by its summary on the bus. */
+  private forget(streamId: string, state: StreamState): void {
+    this.streams.delete(streamId);
+    for (const [camera, current] of this.cameraStreams) if (current === state) this.cameraStreams.delete(camera);
   }
 
   /** The track ids of the stream a camera's frames belong to now. */
@@ -250,7 +289,7 @@ export class SinkRunner {
   private skipStaleGaps(): void {
     for (const [streamId, pending] of this.streams) {
       void pending.then((state) => {
-        if (state.reseq.pending === 0 || Date.now() - state.lastProgress < this.options.gapTimeoutMs) return;
+        if (!state || state.reseq.pending === 0 || Date.now() - state.lastProgress < this.options.gapTimeoutMs) return;
         const before = state.reseq.lost;
         const released = state.reseq.skipGap();
         this.logger.warn({ stream: streamId, lost: state.reseq.lost - before, next: state.reseq.next }, 'frames never arrived: skipping the gap');
@@ -258,6 +297,11 @@ export class SinkRunner {
       });
     }
   }
+}
+
+/** The stream's position and counts after `pos`, as one value (see stream-checkpoint.ts). */
+function checkpointOf(state: StreamState, pos: number): string {
+  return encodeCheckpoint({ pos, events: state.events, lost: state.reseq.lost, stats: state.stats.checkpoint() });
 }
 
 /** A message's identity through the chain: its frame's key, or its stream's start/end. */

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EmotionStreamError, errorMessage } from '../../common/errors.ts';
@@ -28,11 +28,14 @@ export class JsonlWriter implements EventSink {
   private failure: EmotionStreamError | undefined;
   private closing: Promise<void> | undefined;
   private written = 0;
+  /** Frame and stream-end events already at the end of the file when it was opened (see `open`). */
+  private readonly alreadyWritten: Set<string>;
 
-  private constructor(path: string, stream: WriteStream, logger: Logger) {
+  private constructor(path: string, stream: WriteStream, logger: Logger, alreadyWritten: Set<string>) {
     this.path = path;
     this.stream = stream;
     this.logger = logger;
+    this.alreadyWritten = alreadyWritten;
     // Without a listener a disk error (ENOSPC, EIO) would crash the process; it is kept and
     // reported by the next write() and by close().
     stream.on('error', (err) => {
@@ -42,16 +45,20 @@ export class JsonlWriter implements EventSink {
   }
 
   /**
-   * Opens (creating if needed) `filePath` for appending.
+   * Opens (creating if needed) `filePath` for appending. A sinks worker killed between writing an
+   * event and recording that it did has that event redone by its successor: the frame and
+   * stream-end events at the end of an existing file are remembered, and writing one of them
+   * again is a no-op, so the file holds each event once.
    * @throws EmotionStreamError ERR_SINK naming the path when the directory does not exist, is
    *   not writable, or the path is a directory.
    */
   static async open(filePath: string, options: JsonlWriterOptions = {}): Promise<JsonlWriter> {
     const path = resolve(filePath);
     try {
-      const handle = await open(path, 'a');
+      const handle = await open(path, 'a+');
       const logger = (options.logger ?? silentLogger()).child({ sink: 'jsonl', path });
-      return new JsonlWriter(path, handle.createWriteStream({ encoding: 'utf8' }), logger);
+      const tail = await eventsAtTheEnd(handle);
+      return new JsonlWriter(path, handle.createWriteStream({ encoding: 'utf8' }), logger, tail);
     } catch (err) {
       throw new EmotionStreamError('ERR_SINK', `cannot open events file ${path}: ${openFailure(err, path)}`, {
         cause: err,
@@ -73,6 +80,10 @@ export class JsonlWriter implements EventSink {
   write(event: WireEvent): Promise<void> {
     if (this.closing) return Promise.reject(new EmotionStreamError('ERR_SINK', `events file ${this.path} is closed`, { context: { path: this.path } }));
     if (this.failure) return Promise.reject(this.failure);
+    if (this.alreadyWritten.size > 0 && this.alreadyWritten.delete(eventIdentity(event) ?? '')) {
+      this.logger.info({ camera: event.cameraId, type: event.type }, 'event already in the file (written before a restart): not written twice');
+      return Promise.resolve();
+    }
     const line = `${JSON.stringify(event)}\n`;
     this.written += 1;
     return new Promise((resolvePromise, reject) => {
@@ -108,6 +119,36 @@ export class JsonlWriter implements EventSink {
     });
     return this.failure;
   }
+}
+
+/** How much of an existing file's end is read for events a killed predecessor already wrote. */
+const TAIL_BYTES = 256 * 1024;
+
+/** A frame or stream-end event's identity (the same when the pipeline redoes it); others have none. */
+function eventIdentity(event: WireEvent): string | undefined {
+  if (event.type === 'frame') return `${event.cameraId}/frame/${event.seq}/${event.capturedAt}`;
+  if (event.type === 'stream-end') return `${event.cameraId}/end/${event.endedAt}`;
+  return undefined;
+}
+
+/** Identities of the events in the last TAIL_BYTES of the file (its first, possibly cut, line skipped). */
+async function eventsAtTheEnd(handle: FileHandle): Promise<Set<string>> {
+  const { size } = await handle.stat();
+  const start = Math.max(0, size - TAIL_BYTES);
+  const buffer = Buffer.alloc(size - start);
+  await handle.read(buffer, 0, buffer.length, start);
+  const lines = buffer.toString('utf8').split('\n');
+  if (start > 0) lines.shift();
+  const found = new Set<string>();
+  for (const line of lines) {
+    try {
+      const id = line ? eventIdentity(JSON.parse(line) as WireEvent) : undefined;
+      if (id) found.add(id);
+    } catch {
+      // A line that is not JSON (not this writer's) identifies nothing.
+    }
+  }
+  return found;
 }
 
 function openFailure(err: unknown, path: string): string {

@@ -22,15 +22,17 @@ export function captureFailure(err: unknown): CaptureFailure {
  * Whether a capture that could not open `source` deserves another attempt.
  *
  * - never: ERR_FFMPEG_MISSING, ERR_CONFIG, ERR_SOURCE_NOT_FOUND, and a Linux webcam whose device
- *   node does not exist (capture reports that one as ERR_SOURCE_UNREACHABLE "webcam <dev> not
- *   found"; the device is checked here, not the message)
+ *   node does not exist and never did deliver (capture reports that one as
+ *   ERR_SOURCE_UNREACHABLE "webcam <dev> not found"; the device is checked here, not the
+ *   message). A camera that was live before (`wasLive`) and whose node is gone was unplugged:
+ *   that one is retried, so it comes back when it is plugged in again.
  * - rtsp: every other error (cameras reboot, networks drop, servers restart)
  * - webcam and file: ERR_SOURCE_UNREACHABLE and ERR_SOURCE_UNREADABLE (a busy device, a file
  *   still being written); anything else is not retried
  */
-export function isRetryableOpenError(source: VideoSource, err: unknown): boolean {
+export function isRetryableOpenError(source: VideoSource, err: unknown, options: { wasLive?: boolean } = {}): boolean {
   const { code } = captureFailure(err);
-  if (NEVER_RETRIED.has(code) || webcamDeviceMissing(source)) return false;
+  if (NEVER_RETRIED.has(code) || (!options.wasLive && webcamDeviceMissing(source))) return false;
   if (source.type === 'rtsp') return true;
   return code === 'ERR_SOURCE_UNREACHABLE' || code === 'ERR_SOURCE_UNREADABLE';
 }

@@ -8,6 +8,7 @@ import type { FrameMsg, PipelineMsg, StreamEndMsg } from '../messages.ts';
 import { describeSource } from './describe-source.ts';
 import { ffmpegBinary } from './ffmpeg-binary.ts';
 import { FfmpegDecoder, type DecodedFrame, type DecoderExit } from './ffmpeg-decoder.ts';
+import { IntegrityMonitor } from './integrity-monitor.ts';
 import { probeVideo, type VideoInfo } from './probe-video.ts';
 import { sourceReason } from './source-reason.ts';
 import type { VideoSource } from './video-source.ts';
@@ -50,7 +51,8 @@ export interface CaptureOptions {
  * Capture source: decodes `source` with ffmpeg and emits `stream-start`, one `frame` per
  * decoded frame (seq from 0, ptsMs from each frame's own timestamp, pixels in the frame store),
  * then `stream-end` ('eof'; 'error' with {code, message} after the frames ffmpeg could decode;
- * 'stopped' when `signal` aborts), then completes.
+ * 'stopped' when `signal` aborts; `integrity`: decode errors and presentation-time gaps, each
+ * also logged at warn when seen), then completes. A damaged source still ends 'eof'.
  *
  * Errors opening the source error the observable before `stream-start` with ERR_SOURCE_NOT_FOUND,
  * ERR_SOURCE_UNREADABLE, ERR_SOURCE_UNREACHABLE or ERR_FFMPEG_MISSING. Unsubscribing kills
@@ -71,6 +73,7 @@ class CaptureSession {
   private readonly log: Logger;
   private decoder?: FfmpegDecoder;
   private pump?: FramePump;
+  private integrity?: IntegrityMonitor;
   private size = { width: 0, height: 0 };
   private nextSeq = 0;
   private ended = false;
@@ -92,6 +95,8 @@ class CaptureSession {
       if (signal?.aborted) return this.out.complete();
       this.size = this.options.resize ?? { width: info.width, height: info.height };
       this.pump = this.createPump();
+      // A live camera whose rate sags would open a gap on every frame: its gaps are logged at most every 5 s.
+      this.integrity = new IntegrityMonitor({ fps: info.fps, logger: this.log, gapWarnWindowMs: this.options.source.type === 'file' ? 0 : 5000 });
       this.decoder = this.createDecoder(info);
       await this.decoder.start();
       if (this.out.closed) return;
@@ -134,6 +139,7 @@ class CaptureSession {
       fps: info.fps,
       binary: ffmpegBinary('ffmpeg', this.options.ffmpegPath),
       onFrame: (frame) => this.onDecoded(frame),
+      onDecodeError: (text) => this.integrity?.decodeError(text),
       onExit: (exit) => void this.onDecoderExit(exit),
     });
   }
@@ -146,6 +152,8 @@ class CaptureSession {
   }
 
   private onDecoded(frame: DecodedFrame): void {
+    // Measured on every decoded frame, before live capture drops any: a drop is not source damage.
+    this.integrity?.frame(this.nextSeq, frame.ptsMs);
     this.pump?.push({ ...frame, seq: this.nextSeq++ });
   }
 
@@ -192,9 +200,11 @@ class CaptureSession {
     this.teardown();
     const frames = this.pump?.emitted ?? 0;
     const dropped = this.pump?.dropped ?? 0;
-    const level = end.reason === 'error' || dropped > 0 ? 'warn' : 'info';
-    this.log[level]({ reason: end.reason, error: end.error, frames, dropped }, 'capture ended');
-    this.out.next({ kind: 'stream-end', v: 1, cameraId: this.options.cameraId, frames, ...end, endedAt: Date.now() });
+    const integrity = this.integrity?.report();
+    const damaged = integrity !== undefined && (integrity.decodeErrors > 0 || integrity.ptsGaps > 0);
+    const level = end.reason === 'error' || dropped > 0 || damaged ? 'warn' : 'info';
+    this.log[level]({ reason: end.reason, error: end.error, frames, dropped, integrity }, 'capture ended');
+    this.out.next({ kind: 'stream-end', v: 1, cameraId: this.options.cameraId, frames, ...end, endedAt: Date.now(), ...(integrity ? { integrity } : {}) });
     this.out.complete();
   }
 }

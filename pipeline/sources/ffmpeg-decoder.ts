@@ -36,6 +36,12 @@ export interface FfmpegDecoderOptions {
   fps: number;
   binary: string;
   onFrame: (frame: DecodedFrame) => void;
+  /**
+   * Each sign of a damaged source while decoding: an error line (ffmpeg's closing "Conversion
+   * failed!" excepted) or a decoder's concealment notice. Called in stderr order, which runs ahead
+   * of the frames still unpaired on stdout.
+   */
+  onDecodeError?: (text: string) => void;
   /** Called once, after the last frame, when ffmpeg ends by itself. */
   onExit: (exit: DecoderExit) => void;
 }
@@ -154,6 +160,9 @@ export class FfmpegDecoder {
       this.timebase = { num: parsed.num, den: parsed.den };
     } else if (parsed.type === 'error' && parsed.text !== 'Conversion failed!') {
       this.errorSinceFrame = parsed.text;
+      this.options.onDecodeError?.(parsed.text);
+    } else if (parsed.type === 'concealed') {
+      this.options.onDecodeError?.(parsed.text);
     }
   }
 

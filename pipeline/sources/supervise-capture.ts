@@ -73,6 +73,8 @@ class Supervisor {
   private retryTimer?: NodeJS.Timeout;
   private stallTimer?: NodeJS.Timeout;
   private done = false;
+  /** Some session reached stream-start: a device missing since then was unplugged, not mistyped. */
+  private wasLive = false;
   private readonly onAbort = () => this.stop();
 
   constructor(
@@ -122,7 +124,10 @@ class Supervisor {
   }
 
   private onMessage(session: Session, msg: PipelineMsg): void {
-    if (msg.kind === 'stream-start') session.liveSince = session.lastActivity = Date.now();
+    if (msg.kind === 'stream-start') {
+      session.liveSince = session.lastActivity = Date.now();
+      this.wasLive = true;
+    }
     else if (msg.kind === 'frame') this.delivered(session);
     else if (msg.kind === 'stream-end') {
       clearTimeout(this.stallTimer);
@@ -140,7 +145,7 @@ class Supervisor {
     if (!this.close(session)) return;
     const failure = captureFailure(err);
     if (this.options.signal?.aborted) return this.finish('stopped');
-    if (!isRetryableOpenError(this.options.source, err)) {
+    if (!isRetryableOpenError(this.options.source, err, { wasLive: this.wasLive })) {
       this.log.error({ error: failure }, 'camera cannot be opened; not retrying');
       return this.finish('error', failure);
     }

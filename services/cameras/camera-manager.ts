@@ -1,6 +1,7 @@
 import type { StackConfig, CameraConfig } from '../../config/schema.ts';
 import { loadPipelineConfig } from '../../config/load.ts';
 import { runCapturePublisher } from '../../pipeline/runners/capture-publisher.ts';
+import { frameEncodingOf } from '../../pipeline/frames/frame-codec.ts';
 import { TOPICS } from '../../pipeline/runners/bus-envelope.ts';
 import type { Bus } from '../../pipeline/bus/transport.ts';
 import { EmotionStreamError, errorMessage, isEmotionStreamError } from '../../common/errors.ts';
@@ -9,6 +10,8 @@ import type { Logger } from '../../pipeline/logger.ts';
 import type { WorkerMetrics } from '../../pipeline/observe/worker-metrics.ts';
 import { superviseCapture } from '../../pipeline/sources/supervise-capture.ts';
 import { toVideoSource } from '../../pipeline/sources/to-video-source.ts';
+import { checkWebcamDevice } from '../../pipeline/sources/check-webcam-device.ts';
+import type { FlowGate } from '../../pipeline/flow/flow-gate.ts';
 import { CameraStats } from './camera-stats.ts';
 import { redactSource } from './redact-source.ts';
 import type { CameraController, CameraError, CameraSpec, CameraState, CameraStateChange, CameraStatus } from '../../pipeline/cameras/camera-types.ts';
@@ -18,6 +21,8 @@ export interface CameraManagerOptions {
   config: StackConfig;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** How long a removed camera waits for its frames on the bus to be finished before it is forgotten anyway (ms; default STOP_DRAIN_TIMEOUT_MS, 30 s). */
+  drainTimeoutMs?: number;
 }
 
 interface ManagedCamera {
@@ -30,6 +35,12 @@ interface ManagedCamera {
   stats: CameraStats;
   stop: AbortController;
   done: Promise<void>;
+  /** The capture's flow gate once it runs: frames in flight. */
+  gate?: Pick<FlowGate, 'inFlight'>;
+  /** Set when removal is asked for: the camera drains, then is forgotten. */
+  removing?: { since: number };
+  /** Capture (and its drain) is over. */
+  settled: boolean;
 }
 
 /**
@@ -37,7 +48,9 @@ interface ManagedCamera {
  * (reconnects with backoff and jitter, stall detection), a file is replayed once. A camera that
  * fails is a camera in state error with its reason; it never disturbs the others or the process.
  * State changes go out as `camera-state` events; frame events coming back on the bus give each
- * camera's processed rate and capture-to-event latency.
+ * camera's processed rate and capture-to-event latency. Removing a camera stops its capture at
+ * once and answers at once; the frames it already put on the bus drain in the background (state
+ * draining) before it is forgotten.
  */
 export class CameraManager implements CameraController {
   private readonly cameras = new Map<string, ManagedCamera>();
@@ -49,6 +62,8 @@ export class CameraManager implements CameraController {
     this.unsubscribe = await this.options.bus.topic<WireEvent>(TOPICS.events).subscribe((event) => {
       if (event.type === 'frame') this.cameras.get(event.cameraId)?.stats.processed(event.capturedAt);
     });
+    // Every configured device is checked before any camera starts: a bad one fails start-up with nothing left running.
+    for (const camera of this.options.config.cameras) checkSource(camera);
     for (const camera of this.options.config.cameras) await this.add(camera);
     return this;
   }
@@ -61,16 +76,23 @@ export class CameraManager implements CameraController {
     const c = this.cameras.get(id);
     if (!c) return undefined;
     return {
-      id, source: redactSource(c.spec.source), state: c.state, since: c.since, inputFps: c.stats.inputFps, processedFps: c.stats.processedFps,
+      id, source: redactSource(c.spec.source), state: c.removing ? 'draining' : c.state, since: c.removing?.since ?? c.since,
+      inFlight: c.gate?.inFlight ?? 0, inputFps: c.stats.inputFps, processedFps: c.stats.processedFps,
       frames: c.stats.frames, dropped: c.stats.dropped, reconnects: c.reconnects, lastError: c.lastError, latencyMs: c.stats.latency(),
     };
   }
 
   async add(spec: CameraSpec | CameraConfig): Promise<CameraStatus> {
-    if (this.cameras.has(spec.id)) throw new EmotionStreamError('ERR_CONFLICT', `camera "${spec.id}" already exists`, { context: { cameraId: spec.id } });
+    const existing = this.cameras.get(spec.id);
+    if (existing?.removing) {
+      const message = `camera "${spec.id}" is still draining (${existing.gate?.inFlight ?? 0} frames in flight): add it again once GET /cameras/${spec.id} answers 404`;
+      throw new EmotionStreamError('ERR_CONFLICT', message, { context: { cameraId: spec.id } });
+    }
+    if (existing) throw new EmotionStreamError('ERR_CONFLICT', `camera "${spec.id}" already exists`, { context: { cameraId: spec.id } });
+    checkSource(spec);
     const config = this.pipelineConfigFor(spec);
     const camera: ManagedCamera = {
-      spec, state: 'connecting', since: Date.now(), attempt: 1, reconnects: 0, lastError: null, stats: new CameraStats(), stop: new AbortController(), done: Promise.resolve(),
+      spec, state: 'connecting', since: Date.now(), attempt: 1, reconnects: 0, lastError: null, stats: new CameraStats(), stop: new AbortController(), done: Promise.resolve(), settled: false,
     };
     this.cameras.set(spec.id, camera);
     this.publishState(camera, { cameraId: spec.id, state: 'connecting', previous: 'stopped', at: camera.since, attempt: 1 });
@@ -78,18 +100,28 @@ export class CameraManager implements CameraController {
     return this.get(spec.id)!;
   }
 
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string): Promise<CameraStatus | undefined> {
     const camera = this.cameras.get(id);
-    if (!camera) return false;
-    camera.stop.abort();
-    await camera.done;
-    this.cameras.delete(id);
-    return true;
+    if (!camera) return undefined;
+    if (camera.settled) {
+      const last = this.get(id);
+      this.cameras.delete(id);
+      return last;
+    }
+    if (!camera.removing) {
+      // Capture stops now; waiting here for the sinks to finish its frames (up to the drain timeout) is what made DELETE slow.
+      camera.removing = { since: Date.now() };
+      this.options.logger.info({ camera: id, inFlight: camera.gate?.inFlight ?? 0 }, 'camera removed: capture stopping, frames in flight draining');
+      camera.stop.abort();
+    }
+    return this.get(id);
   }
 
-  /** Stops every camera (each stream ends 'stopped') and the event subscription. */
+  /** Stops every camera (each stream ends 'stopped'), waits for their drains, then ends the event subscription. */
   async stop(): Promise<void> {
-    await Promise.all([...this.cameras.keys()].map((id) => this.remove(id)));
+    const cameras = [...this.cameras.values()];
+    await Promise.all(cameras.map((camera) => this.remove(camera.spec.id)));
+    await Promise.all(cameras.map((camera) => camera.done));
     await this.unsubscribe?.();
   }
 
@@ -110,7 +142,9 @@ export class CameraManager implements CameraController {
     const live = (config.mode ?? (source.type === 'file' ? 'replay' : 'live')) === 'live';
     try {
       await runCapturePublisher({
-        bus, config, frameTtlMs: this.options.config.bus.frameTtlSeconds * 1000, logger: log, signal: camera.stop.signal,
+        onGate: (gate) => { camera.gate = gate; }, stopDrainTimeoutMs: this.options.drainTimeoutMs,
+        bus, config, frameTtlMs: this.options.config.bus.frameTtlSeconds * 1000, frameEncoding: frameEncodingOf(this.options.config.bus), logger: log, signal: camera.stop.signal,
+        streamStateTtlMs: this.options.config.bus.streamStateTtlSeconds * 1000,
         // A dropped frame was decoded all the same: it counts towards the input rate.
         onDrop: (drop) => { camera.stats.dropped += 1; camera.stats.input(); metrics.dropped(drop.cameraId); },
         onPublished: (msg) => {
@@ -123,14 +157,24 @@ export class CameraManager implements CameraController {
           reconnect: this.options.config.reconnect, onState: (change) => this.onSupervisorState(camera, change),
         }) : undefined,
       });
+      this.settle(camera);
       // A supervised camera that gave up (a missing webcam) stays in error with its reason.
       if (camera.state !== 'error') this.setState(camera, 'stopped');
     } catch (err) {
+      this.settle(camera);
       // Only a file camera gets here (supervised cameras report failures as states).
       camera.lastError = { code: isEmotionStreamError(err) ? err.code : 'ERR_SOURCE_UNREADABLE', message: errorMessage(err), at: Date.now() };
       log.warn({ err: camera.lastError }, 'camera failed');
       this.setState(camera, 'error', camera.lastError);
     }
+  }
+
+  /** Capture and drain are over: a removed camera is forgotten before its last state goes out, so that event means it is gone. */
+  private settle(camera: ManagedCamera): void {
+    camera.settled = true;
+    if (!camera.removing || this.cameras.get(camera.spec.id) !== camera) return;
+    this.cameras.delete(camera.spec.id);
+    this.options.logger.info({ camera: camera.spec.id, inFlight: camera.gate?.inFlight ?? 0, drainingMs: Date.now() - camera.removing.since }, 'camera drained and forgotten');
   }
 
   private onSupervisorState(camera: ManagedCamera, change: CameraStateChange): void {
@@ -155,5 +199,15 @@ export class CameraManager implements CameraController {
     this.options.logger[level]({ camera: change.cameraId, state: change.state, previous: change.previous, attempt: change.attempt, error: change.error, retryInMs: change.retryInMs }, 'camera state');
     void this.options.bus.topic<WireEvent>(TOPICS.events).publish(cameraStateEvent(change))
       .catch((err: unknown) => this.options.logger.warn({ err, camera: camera.spec.id }, 'camera state not published'));
+  }
+}
+
+/** A webcam whose device cannot be a camera is refused before it is added (never retried for ever). */
+function checkSource(spec: CameraSpec | CameraConfig): void {
+  try {
+    checkWebcamDevice(toVideoSource(spec.source));
+  } catch (err) {
+    if (!isEmotionStreamError(err)) throw err;
+    throw new EmotionStreamError(err.code, `camera "${spec.id}": ${err.message}`, { cause: err, context: { ...err.context, cameraId: spec.id } });
   }
 }

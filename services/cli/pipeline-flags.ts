@@ -7,7 +7,7 @@ export const PIPELINE_FLAGS = {
   config: { type: 'string' }, out: { type: 'string' }, events: { type: 'string' }, 'ws-port': { type: 'string' },
   'ws-host': { type: 'string' }, 'camera-id': { type: 'string' }, model: { type: 'string' }, resize: { type: 'string' },
   'detect-downscale': { type: 'string' }, 'full-detect-every': { type: 'string' }, tta: { type: 'string' }, 'max-in-flight': { type: 'string' }, json: { type: 'boolean' }, 'log-level': { type: 'string' },
-  'no-tracking': { type: 'boolean' }, reid: { type: 'boolean' },
+  'no-tracking': { type: 'boolean' }, reid: { type: 'boolean' }, mqtt: { type: 'string' },
 } as const;
 
 export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annotated video (box + "#3 Happy (93.1%)" per face: track, stable emotion)
@@ -18,6 +18,8 @@ export const PIPELINE_FLAGS_USAGE = `  --out <file.mp4>          write the annot
                             a personId on faces and track events; about 130-200 ms per new face)
   --ws-port <n>             serve events on ws://127.0.0.1:<n>/events (0 = any free port)
   --ws-host <ip>            interface for the WebSocket server (default 127.0.0.1)
+  --mqtt <url>              publish events, camera and person state to an MQTT broker:
+                            mqtt[s]://[user:password@]host[:port] (topics: docs/mqtt.md; more in the config's mqtt section)
   --camera-id <id>          camera id in events (default cam0)
   --model <dir>             emotion model directory (default: the shipped models/emotion)
   --tta <mode>              test-time augmentation: none (default) | flip (average with the mirror
@@ -55,6 +57,7 @@ export function pipelineOverrides(v: Values): Record<string, unknown> {
       eventsJsonl: str('events') ? resolve(str('events')!) : undefined,
       websocket: wsPort !== undefined ? { port: numberFlag(wsPort, 'ws-port', 0, { integer: true }), host: str('ws-host') } : undefined,
     },
+    mqtt: str('mqtt') !== undefined ? { url: str('mqtt') } : undefined,
     logLevel: str('log-level'),
   };
 }

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
 import { EmotionStreamError } from '../../common/errors.ts';
-import { requestToken } from '../../pipeline/events/upgrade-request.ts';
+import { bearerHeaderToken } from '../../pipeline/events/upgrade-request.ts';
 
 /**
  * Whether a client's token equals the configured one, in time independent of where they differ
@@ -15,17 +15,11 @@ export function tokenMatches(given: string | undefined, expected: string): boole
 }
 
 /**
- * The API token a request carries: `Authorization: Bearer <token>` first, else `?token=`
- * (browsers cannot set headers on a WebSocket). Undefined when neither is present.
+ * The API token of an HTTP API request: `Authorization: Bearer <token>` only (a `?token=` is
+ * not read: only the WebSocket upgrade accepts one, see requestToken). Undefined when absent.
  */
 export function bearerToken(req: IncomingMessage): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(req.url ?? '/', 'http://localhost');
-  } catch {
-    url = new URL('http://localhost/'); // unparsable target: only the header can carry the token
-  }
-  return requestToken(req, url);
+  return bearerHeaderToken(req.headers.authorization);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { formatIssues } from '../../config/load.ts';
 import { EmotionStreamError, isEmotionStreamError, type ErrorCode } from '../../common/errors.ts';
+import { redactQueryToken } from '../../common/redact-query-token.ts';
 import { silentLogger, type Logger } from '../../pipeline/logger.ts';
 import type { CameraController, CameraStatus } from '../../pipeline/cameras/camera-types.ts';
 import { bearerToken, tokenMatches } from './api-token.ts';
@@ -20,7 +21,7 @@ export interface HttpApiOptions {
   cameras: CameraController;
   /** Directories file sources and replays may read from (none: every file path is refused). */
   mediaDirs: string[];
-  /** API token: when set (non-blank), every route but /healthz and /openapi.json needs `Authorization: Bearer <token>`. */
+  /** API token: when set (non-blank), every route but /healthz and /openapi.json needs `Authorization: Bearer <token>` (never `?token=`, which is refused on every route but those). */
   token?: string;
   logger?: Logger;
   /** Starts a replay of an already-checked file; rejects with EmotionStreamErrors (ERR_CONFLICT, ...). */
@@ -99,7 +100,11 @@ export function createHttpApi(options: HttpApiOptions): HttpHandler {
       pattern: /^\/cameras\/([^/]+)$/,
       methods: {
         GET: async (_req, id) => ({ status: 200, body: cameras.get(id) ?? notFound(id) }),
-        DELETE: async (_req, id) => ((await cameras.remove(id)) ? { status: 204 } : notFound(id)),
+        // Answers at once: 202 with the camera draining its frames in flight, 204 when it had already finished.
+        DELETE: async (_req, id) => {
+          const status = (await cameras.remove(id)) ?? notFound(id);
+          return status.state === 'draining' ? { status: 202, body: status, headers: { Location: cameraUrl(id) } } : { status: 204 };
+        },
       },
     },
     {
@@ -128,9 +133,7 @@ export function createHttpApi(options: HttpApiOptions): HttpHandler {
         return match !== null;
       });
       if (!route) throw new EmotionStreamError('ERR_NOT_FOUND', `no route ${path}; see /openapi.json`);
-      if (!route.open && token !== undefined && !tokenMatches(bearerToken(req), token)) {
-        throw new HttpError(401, 'ERR_UNAUTHORIZED', 'missing or wrong API token: send Authorization: Bearer <token>', { 'WWW-Authenticate': 'Bearer' });
-      }
+      if (!route.open) checkToken(req, token);
       const operation = Object.hasOwn(route.methods, method) ? route.methods[method] : undefined;
       if (!operation) {
         const allow = Object.keys(route.methods).join(', ');
@@ -138,11 +141,32 @@ export function createHttpApi(options: HttpApiOptions): HttpHandler {
       }
       const reply = await operation(req, decodeId(id));
       send(res, reply.status, reply.body, reply.headers);
-      logger.debug({ method, path, status: reply.status }, 'request served');
+      logger.debug({ method, url: redactQueryToken(req.url ?? '/'), status: reply.status }, 'request served');
     } catch (err) {
-      sendError(res, err, { method, path, logger });
+      sendError(res, err, { method, url: redactQueryToken(req.url ?? '/'), logger });
     }
   };
+}
+
+/**
+ * Only the Authorization header carries the API token on HTTP routes: a token in the URL ends
+ * up in access logs, proxies and browser history. `?token=` is refused even beside a good header
+ * or on a gateway without a token, so a client learns at once; it stays for the WebSocket only
+ * (browsers cannot set headers there).
+ */
+function checkToken(req: IncomingMessage, token: string | undefined): void {
+  const challenge = { 'WWW-Authenticate': 'Bearer' };
+  if (hasQueryToken(req.url ?? '/')) {
+    throw new HttpError(401, 'ERR_UNAUTHORIZED', 'the API token is not accepted in the URL (?token= is for the WebSocket only): send it as Authorization: Bearer <token>', challenge);
+  }
+  if (token !== undefined && !tokenMatches(bearerToken(req), token)) {
+    throw new HttpError(401, 'ERR_UNAUTHORIZED', 'missing or wrong API token: send Authorization: Bearer <token>', challenge);
+  }
+}
+
+function hasQueryToken(target: string): boolean {
+  const query = target.split('#', 1)[0].split('?').slice(1).join('?');
+  return new URLSearchParams(query).has('token');
 }
 
 /** The request target's path, as sent (ids are percent-decoded by their routes); no URL parsing surprises. */
@@ -219,16 +243,17 @@ function send(res: ServerResponse, status: number, body?: unknown, headers: Reco
   res.end(payload);
 }
 
-function sendError(res: ServerResponse, err: unknown, { method, path, logger }: { method: string; path: string; logger: Logger }): void {
+/** `url` is the request target with any token redacted: the log gets it, never the token. */
+function sendError(res: ServerResponse, err: unknown, { method, url, logger }: { method: string; url: string; logger: Logger }): void {
   const status = err instanceof HttpError ? err.status : isEmotionStreamError(err) ? STATUS_BY_CODE[err.code] : undefined;
   if (status === undefined || !isEmotionStreamError(err)) {
     // Details (paths, hosts, stack) stay in the log; the client learns only that it failed.
-    logger.error({ err, method, path }, 'request failed');
+    logger.error({ err, method, url }, 'request failed');
     if (res.headersSent) res.destroy();
     else send(res, 500, { error: { code: 'ERR_INTERNAL', message: 'internal error; see the gateway log' } });
     return;
   }
-  logger.debug({ method, path, status, code: err.code, reason: err.message }, 'request refused');
+  logger.debug({ method, url, status, code: err.code, reason: err.message }, 'request refused');
   if (res.headersSent) return void res.destroy();
   send(res, status, { error: { code: err.code, message: err.message } }, err instanceof HttpError ? err.headers : {});
 }

@@ -39,13 +39,14 @@ const bodyErrors = { '400': responseRef('BadRequest'), '413': responseRef('Paylo
 const cameraStatusSchema = {
   type: 'object',
   description: 'A camera and its health. Rates are over the last 10 s; latency is capture-to-event over the last 1000 frames.',
-  required: ['id', 'source', 'state', 'since', 'inputFps', 'processedFps', 'frames', 'dropped', 'reconnects', 'lastError', 'latencyMs'],
+  required: ['id', 'source', 'state', 'since', 'inFlight', 'inputFps', 'processedFps', 'frames', 'dropped', 'reconnects', 'lastError', 'latencyMs'],
   additionalProperties: false,
   properties: {
     id: { type: 'string', pattern: CAMERA_ID_PATTERN.source },
     source: { type: 'object', description: 'the source with any password replaced by ***' },
     state: ref('CameraState'),
-    since: { type: 'number', description: 'epoch ms of the last state change' },
+    since: { type: 'number', description: 'epoch ms of the last state change (draining: when removal was asked for)' },
+    inFlight: { type: 'integer', minimum: 0, description: 'frames captured and not yet finished by the sinks (at most maxInFlight); while draining, what is left to drain' },
     inputFps: { type: 'number', minimum: 0 },
     processedFps: { type: 'number', minimum: 0 },
     frames: { type: 'integer', minimum: 0 },
@@ -99,7 +100,7 @@ export const OPENAPI: Readonly<Record<string, unknown>> = {
           ...bodyErrors,
           '403': responseRef('Forbidden'),
           '404': errorResponse('the file source does not exist (ERR_SOURCE_NOT_FOUND)'),
-          '409': errorResponse('a camera with this id exists (ERR_CONFLICT)'),
+          '409': errorResponse('a camera with this id exists, or is still draining after a DELETE (ERR_CONFLICT)'),
           ...protectedErrors,
         },
       },
@@ -107,7 +108,21 @@ export const OPENAPI: Readonly<Record<string, unknown>> = {
     '/cameras/{id}': {
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: CAMERA_ID_PATTERN.source } }],
       get: { operationId: 'getCamera', summary: 'One camera', responses: { '200': { description: 'the camera', content: json(ref('CameraStatus')) }, '404': responseRef('NotFound'), ...protectedErrors } },
-      delete: { operationId: 'removeCamera', summary: 'Stop and forget a camera', responses: { '204': { description: 'removed' }, '404': responseRef('NotFound'), ...protectedErrors } },
+      delete: {
+        operationId: 'removeCamera',
+        summary: 'Stop a camera at once; it is forgotten once its frames in flight are drained',
+        description:
+          'Capture stops at once and the answer does not wait for the frames already on their way through the pipeline: ' +
+          'the camera stays listed in state `draining` (with `inFlight` frames left) until the sinks have finished them, or until ' +
+          'the drain timeout (30 s), then GET answers 404. Asking again while it drains answers 202 again; adding a camera with ' +
+          'the same id meanwhile is a 409.',
+        responses: {
+          '202': { description: 'capture stopped; the camera is draining (state `draining`)', headers: { Location: { description: '/cameras/{id}', schema: { type: 'string' } } }, content: json(ref('CameraStatus')) },
+          '204': { description: 'the camera had already finished; it is forgotten' },
+          '404': responseRef('NotFound'),
+          ...protectedErrors,
+        },
+      },
     },
     '/replays': {
       post: {
@@ -130,13 +145,20 @@ export const OPENAPI: Readonly<Record<string, unknown>> = {
       bearerAuth: {
         type: 'http',
         scheme: 'bearer',
-        description: 'Enforced only when the gateway has an API token (EMOTION_STREAM_API_TOKEN or gateway.token); /healthz and /openapi.json are always open.',
+        description:
+          'Send `Authorization: Bearer <token>`. Enforced only when the gateway has an API token (EMOTION_STREAM_API_TOKEN or gateway.token); ' +
+          '/healthz and /openapi.json are always open. A `?token=` in the URL is refused with 401 on every other route, token or not ' +
+          '(URLs end up in logs); it is accepted only on the WebSocket, where browsers cannot set headers.',
       },
     },
     schemas: {
       CameraSpec: jsonSchema(cameraSpecSchema),
       ReplayRequest: jsonSchema(replayRequestSchema),
-      CameraState: { type: 'string', enum: ['connecting', 'live', 'stalled', 'reconnecting', 'error', 'stopped'] },
+      CameraState: {
+        type: 'string',
+        enum: ['connecting', 'live', 'stalled', 'reconnecting', 'error', 'stopped', 'draining'],
+        description: 'draining: removed, capture stopped, frames in flight still being finished (the API only; camera-state events never carry it)',
+      },
       CameraError: {
         type: 'object',
         required: ['code', 'message', 'at'],
@@ -169,8 +191,8 @@ export const OPENAPI: Readonly<Record<string, unknown>> = {
       },
     },
     responses: {
-      BadRequest: errorResponse('malformed JSON or an invalid body; the message lists every bad field (ERR_BAD_MESSAGE, ERR_CONFIG)'),
-      Unauthorized: errorResponse('missing or wrong API token (ERR_UNAUTHORIZED)', {
+      BadRequest: errorResponse('malformed JSON or an invalid body (a webcam device that is not a camera included); the message lists every bad field (ERR_BAD_MESSAGE, ERR_CONFIG)'),
+      Unauthorized: errorResponse('missing or wrong API token, or a token sent as ?token= instead of the Authorization header (ERR_UNAUTHORIZED)', {
         'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } },
       }),
       Forbidden: errorResponse('the path is outside the configured media directories (ERR_FORBIDDEN_PATH)'),

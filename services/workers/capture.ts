@@ -1,6 +1,8 @@
 import { runCapturePublisher, type BusRunSummary } from '../../pipeline/runners/capture-publisher.ts';
+import { frameEncodingOf } from '../../pipeline/frames/frame-codec.ts';
 import { EmotionStreamError } from '../../common/errors.ts';
 import { probeVideo } from '../../pipeline/sources/probe-video.ts';
+import { checkWebcamDevice } from '../../pipeline/sources/check-webcam-device.ts';
 import { toVideoSource } from '../../pipeline/sources/to-video-source.ts';
 import { describeSource } from '../../pipeline/sources/describe-source.ts';
 import type { PipelineConfig } from '../../config/schema.ts';
@@ -12,12 +14,14 @@ export interface CaptureWorker extends RunningWorker {
 }
 
 /**
- * Fails fast on a source capture cannot open (no source, a missing file, a missing webcam),
- * before the bus is connected. RTSP streams may come up later, so they are not probed.
+ * Fails fast on a source capture cannot open (no source, a missing file, a webcam device that is
+ * missing or not a camera), before the bus is connected. RTSP streams may come up later, so they
+ * are not probed.
  */
 export async function checkCaptureSource(config: WorkerContext['config']): Promise<PipelineConfig> {
   if (!config.source) throw new EmotionStreamError('ERR_CONFIG', 'the capture worker needs a source: --file <video>, or source in the config file (file, webcam or rtsp)');
   const pipelineConfig = config as PipelineConfig;
+  checkWebcamDevice(toVideoSource(pipelineConfig.source));
   if (pipelineConfig.source.type !== 'rtsp') await probeVideo(toVideoSource(pipelineConfig.source));
   return pipelineConfig;
 }
@@ -30,9 +34,10 @@ export async function startCapture({ config, bus, logger, metrics }: WorkerConte
   const pipelineConfig = await checkCaptureSource(config);
   const stop = new AbortController();
   const done = runCapturePublisher({
-    bus, config: pipelineConfig, frameTtlMs: config.bus.frameTtlSeconds * 1000, logger: logger.child({ stage: 'capture' }), signal: stop.signal,
+    bus, config: pipelineConfig, frameTtlMs: config.bus.frameTtlSeconds * 1000, frameEncoding: frameEncodingOf(config.bus), logger: logger.child({ stage: 'capture' }), signal: stop.signal,
     onDrop: (drop) => metrics.dropped(drop.cameraId),
     onPollError: () => metrics.pollError('capture'),
+    streamStateTtlMs: config.bus.streamStateTtlSeconds * 1000,
   }).then((summary) => {
     if (!summary) throw new EmotionStreamError('ERR_SOURCE_UNREADABLE', `${describeSource(toVideoSource(pipelineConfig.source))}: capture ended before the stream started`);
     return summary;

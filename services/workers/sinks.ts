@@ -1,6 +1,7 @@
 import { SinkRunner } from '../../pipeline/runners/sink-runner.ts';
 import { STAGE_QUEUES, TOPICS } from '../../pipeline/runners/bus-envelope.ts';
 import { JsonlWriter } from '../../pipeline/sinks/jsonl-writer.ts';
+import { MqttPublisher } from '../../pipeline/sinks/mqtt-publisher.ts';
 import type { EventSink } from '../../pipeline/events/event-sink.ts';
 import type { WireEvent } from '../../pipeline/events/wire-event.ts';
 import type { Bus } from '../../pipeline/bus/transport.ts';
@@ -21,8 +22,14 @@ export async function startSinks({ config, bus, logger, metrics }: WorkerContext
   const jsonl = config.output.eventsJsonl ? await JsonlWriter.open(config.output.eventsJsonl, { logger: log }) : undefined;
   const sinks: EventSink[] = [busEventPublisher(bus, log)];
   if (jsonl) sinks.push(jsonl);
+  // Connects in the background: a broker that is down holds up neither start-up nor the other sinks.
+  const mqtt = config.mqtt ? await MqttPublisher.open(config.mqtt, { logger: log }) : undefined;
+  if (mqtt) sinks.push(mqtt);
+  // Managed cameras' state changes reach the bus from the gateway, not through this worker's streams.
+  const unfollowCameras = mqtt ? await forwardCameraStates(bus, mqtt, log) : undefined;
   const runner = new SinkRunner({
     bus, sinks, reorderWindow: config.bus.reorderWindow, gapTimeoutMs: config.bus.gapTimeoutSeconds * 1000, logger: log,
+    streamStateTtlMs: config.bus.streamStateTtlSeconds * 1000,
     // Capture-to-sink latency per frame: what a user of the events sees.
     onFrame: (msg) => metrics.frameOut('sinks', Date.now() - msg.meta.capturedAt),
     // Every ordered stage is built; annotate itself skips the frames of streams that want none drawn.
@@ -41,6 +48,8 @@ export async function startSinks({ config, bus, logger, metrics }: WorkerContext
         await runner.stop(force);
       } finally {
         faceEmbedder?.dispose?.();
+        await unfollowCameras?.().catch((err: unknown) => log.debug({ err }, 'camera-state subscription not closed'));
+        await mqtt?.close(); // never rejects, so the events file below is always closed
         await jsonl?.close();
       }
     },
@@ -57,4 +66,11 @@ function busEventPublisher(bus: Bus, logger: WorkerContext['logger']): EventSink
       throw err;
     }),
   };
+}
+
+/** camera-state events published on the events topic (by the gateway's camera manager) go to MQTT too. */
+async function forwardCameraStates(bus: Bus, mqtt: MqttPublisher, logger: WorkerContext['logger']): Promise<() => Promise<void>> {
+  return bus.topic<WireEvent>(TOPICS.events).subscribe((event) => {
+    if (event.type === 'camera-state') mqtt.handle(event)?.catch((err: unknown) => logger.debug({ err }, 'camera state not published on MQTT'));
+  });
 }

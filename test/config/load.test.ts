@@ -123,8 +123,15 @@ test('every file in config/examples parses, and the replay, webcam and rtsp exam
 test('stack config: source optional (only capture needs one), bus and workers defaults, bad bus fields named', () => {
   const stack = loadStackConfig({});
   assert.is(stack.source, undefined);
-  assert.equal([stack.bus.transport, stack.bus.prefix, stack.bus.jobLockSeconds], ['memory', 'es', 10]);
+  assert.equal([stack.bus.transport, stack.bus.prefix, stack.bus.jobLockSeconds, stack.bus.lockRenewSeconds, stack.bus.stalledCheckSeconds], ['memory', 'es', 1.5, 0.25, 0.4]);
   assert.is(stack.workers.classifierConcurrency, 16);
+  try {
+    loadStackConfig({ overrides: { bus: { jobLockSeconds: 0.4 } } });
+    assert.unreachable('a lock renewed less often than twice per lock accepted');
+  } catch (err) {
+    assert.ok(isEmotionStreamError(err));
+    assert.match(err.message, 'bus.lockRenewSeconds: must be at most half of jobLockSeconds (0.4)');
+  }
   try {
     loadStackConfig({ overrides: { bus: { transport: 'redis', redisUrl: 'http://nope' }, workers: { detectorConcurrency: 0 } } });
     assert.unreachable('bad bus config accepted');

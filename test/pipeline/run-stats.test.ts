@@ -75,4 +75,31 @@ test('a stream that ended in error reports the code and message', () => {
   assert.equal(stats.summary(noEvents).end, { reason: 'error', error });
 });
 
+test('the summary carries the integrity of the source from its stream-end (null before it ends)', () => {
+  const stats = new RunStats();
+  stats.start(start);
+  assert.is(stats.summary(noEvents).integrity, null);
+  const integrity = { decodeErrors: 12, ptsGaps: 1, framesMissing: 35 };
+  stats.end({ kind: 'stream-end', v: 1, cameraId: 'door', frames: 165, reason: 'eof', endedAt: 2, integrity });
+  assert.equal(stats.summary(noEvents).integrity, integrity);
+});
+
+test('a checkpoint carries the counts, the stream and its people on to a restored RunStats (as JSON, across processes)', () => {
+  const first = new RunStats();
+  first.start(start);
+  first.frame(frame(0, [face('happy')]));
+  first.frame(frame(1, [face('sad'), face('sad')], { fault: { stage: 'classify-emotion', code: 'ERR_CLASSIFY', message: 'x' } }));
+  first.dropped();
+  const share = Object.fromEntries(EMOTIONS.map((e) => [e, e === 'happy' ? 1 : 0])) as EmotionScores;
+  first.frame(frame(2, [], { trackEvents: [{ type: 'track-end', trackId: 1, startMs: 0, endMs: 66, durationMs: 66, frames: 2, share, dominant: 'happy', meanConfidence: 0.7 }] }));
+  const restored = RunStats.restore(JSON.parse(JSON.stringify(first.checkpoint())));
+  restored.frame(frame(3, [face('happy')]));
+  const s = restored.summary(noEvents);
+  assert.equal([s.cameraId, s.source, s.width, s.height, s.sourceFps], ['door', '/videos/a.mp4', 640, 480, 29.97]);
+  assert.equal([s.frames, s.faces, s.framesWithFaces, s.faults, s.dropped], [4, 4, 3, 1, 1]);
+  assert.equal(s.labels, { happy: 2, sad: 2 });
+  assert.equal(s.people.map((p) => p.trackId), [1]);
+  assert.equal(s.stageMs.detect?.max, 13, 'stage times: the frames measured here only');
+});
+
 test.run();

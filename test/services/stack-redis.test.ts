@@ -1,36 +1,22 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { FrameEvent, WireEvent } from '../../pipeline/events/wire-event.ts';
 import { createEventValidator } from '../../pipeline/events/validate-event.ts';
-import { buildDemoClip } from '../../pipeline/sources/demo-clip.ts';
 import { probeVideo } from '../../pipeline/sources/probe-video.ts';
-import { TestRedisServer } from '../helpers/redis-server.ts';
-import { WorkerProcess } from '../helpers/worker-process.ts';
-import { tempDir } from '../helpers/paths.ts';
+import { longestPause, RedisStackHarness, reportStall } from '../helpers/redis-stack.ts';
 
 // Real worker processes on a test-owned Redis (append-only, so it can be killed and restarted).
-const tmp = tempDir('es-stack-redis-');
-const redis = await TestRedisServer.start(tmp.dir);
-const clip = await buildDemoClip({ outPath: join(tmp.dir, 'clip.mp4'), width: 320, height: 240, fps: 10, secondsPerPhoto: 3 });
-const N = (await probeVideo({ type: 'file', path: clip })).frameCount!;
-const events = join(tmp.dir, 'events.jsonl');
-// Short job locks: a killed worker's jobs go to another copy within seconds.
-const configFile = join(tmp.dir, 'stack.yaml');
-writeFileSync(configFile, 'bus:\n  jobLockSeconds: 4\n');
-const common = ['--redis', redis.url, '--prefix', 'es-test', '--log-level', 'info', '--config', configFile, '--metrics-port', '0'];
-const env = {};
-const workers: WorkerProcess[] = [];
-
-function worker(name: string, stages: string[], extra: string[] = []): WorkerProcess {
-  const w = new WorkerProcess(name, [...stages, ...common, ...extra], { cwd: tmp.dir, env });
-  workers.push(w);
-  return w;
-}
+const stack = await RedisStackHarness.start('stack-redis');
+const N = stack.frames;
+const { redis, workers } = stack;
+const worker = (name: string, stages: string[], extra: string[] = []) => stack.worker(name, stages, extra);
+const replay = (cameraId: string, during?: () => Promise<void>) => stack.replay(cameraId, during);
+const cameraEvents = (cameraId: string) => stack.cameraEvents(cameraId);
+const frameCount = (cameraId: string) => stack.frameCount(cameraId);
+const framesWritten = (cameraId: string, n: number) => stack.framesWritten(cameraId, n);
+const assertExactlyOnceInOrder = (cameraId: string) => stack.assertExactlyOnceInOrder(cameraEvents(cameraId), cameraId);
 
 test.before(async () => {
-  worker('sinks', ['sinks'], ['--events', events]);
+  stack.sinks('sinks');
   worker('detector-1', ['detector']);
   worker('detector-2', ['detector']);
   worker('classifier-1', ['classifier']);
@@ -38,52 +24,7 @@ test.before(async () => {
   await Promise.all(workers.map((w) => w.ready()));
 });
 
-test.after(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  await redis.kill();
-  tmp.cleanup();
-});
-
-function cameraEvents(cameraId: string): WireEvent[] {
-  if (!existsSync(events)) return [];
-  return readFileSync(events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as WireEvent).filter((e) => e.cameraId === cameraId);
-}
-
-/** Replays the clip through the running stack as camera `cameraId`; `during` runs while frames flow. */
-async function replay(cameraId: string, during?: () => Promise<void>) {
-  const video = join(tmp.dir, `${cameraId}.mp4`);
-  const capture = worker(`capture-${cameraId}`, ['capture'], ['--file', clip, '--camera-id', cameraId, '--out', video]);
-  const duringDone = during?.();
-  const exit = await capture.exited;
-  await duringDone;
-  assert.is(exit.code, 0, `capture exited ${exit.code}: ${capture.stderr.slice(-1500)}`);
-  const summary = JSON.parse(capture.stdout.trim().split('\n').pop()!) as { frames: number; lost: number; videoFrames: number; end: { reason: string } };
-  return { summary, video };
-}
-
-function frameCount(cameraId: string): number {
-  return cameraEvents(cameraId).filter((e) => e.type === 'frame').length;
-}
-
-/** Waits until the sinks worker has written `n` frame events of the camera. */
-async function framesWritten(cameraId: string, n: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (frameCount(cameraId) < n) {
-    if (Date.now() > deadline) throw new Error(`${cameraId}: fewer than ${n} frames after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** start, frames 0..N-1 each exactly once in order, end: what every replay must yield. */
-function assertExactlyOnceInOrder(cameraId: string): FrameEvent[] {
-  const list = cameraEvents(cameraId);
-  assert.is(list[0]?.type, 'stream-start', `${cameraId}: starts with stream-start`);
-  assert.is(list[list.length - 1]?.type, 'stream-end', `${cameraId}: ends with stream-end`);
-  assert.is(list.filter((e) => e.type === 'stream-start').length, 1);
-  const frames = list.filter((e): e is FrameEvent => e.type === 'frame');
-  assert.equal(frames.map((e) => e.seq), Array.from({ length: N }, (_, i) => i), `${cameraId}: every frame once, in order`);
-  return frames;
-}
+test.after(() => stack.stop());
 
 /** frames_out_total of `stage` scraped from a worker process's own /metrics. */
 async function framesOut(name: string, stage: string): Promise<number> {
@@ -126,6 +67,45 @@ test('2 detectors + 2 classifiers on Redis: every frame exactly once and in orde
   }
 });
 
+/**
+ * What may stay on Redis for good: BullMQ's bookkeeping of each queue (meta: its settings;
+ * events: its event stream, which BullMQ trims to about 10,000 entries; id: its job counter),
+ * three keys per queue whatever the number of runs. Everything else either goes when its job or
+ * stream is done or carries a TTL.
+ */
+const LASTING = /^es-test:(detect|classify|sink):(meta|events|id)$/;
+
+/** Keys under the prefix, once the last jobs of a stream are gone (BullMQ removes them right after they complete). */
+async function settledKeys(): Promise<Map<string, number>> {
+  for (;;) {
+    const keys = await stack.keys();
+    // Job ids are stream/position/queue: a key with a '/' and no TTL (or a lock) is a job not yet removed.
+    if (![...keys].some(([key, ttl]) => key.includes('/') && (ttl === -1 || key.endsWith(':lock')))) return keys;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('Redis hygiene: a finished replay leaves only bounded queue bookkeeping for good, the same after every run', async () => {
+  const before = await settledKeys();
+  await replay('hygiene');
+  const after = await settledKeys();
+  const lasting = (keys: Map<string, number>) => [...keys].filter(([, ttl]) => ttl === -1).map(([key]) => key).sort();
+  const expiring = [...after].filter(([, ttl]) => ttl >= 0);
+  const shown = expiring.filter(([key]) => !key.includes(':de:')).map(([k, ttl]) => `${k} (${Math.round(ttl / 1000)} s)`);
+  process.stdout.write(`[hygiene] ${after.size} keys after two runs: lasting ${JSON.stringify(lasting(after))}; expiring: ${expiring.length - shown.length} job ids (60 s) and ${JSON.stringify(shown)}\n`);
+  assert.equal(lasting(after), lasting(before), 'a run adds no lasting key');
+  assert.ok(lasting(after).every((key) => LASTING.test(key)), `only queue bookkeeping lasts: ${lasting(after)}`);
+  assert.not.ok([...after.keys()].some((key) => key.includes(':frame:')), 'every frame key was deleted when its frame was done');
+  // What expires: each stream's bookkeeping (frames done, last position, summary), within the
+  // default bus.streamStateTtlSeconds, and BullMQ's stalled-check marker.
+  for (const [key, ttl] of expiring) {
+    assert.match(key, /^es-test:((counter|value):stream:[^:]+:(done|emitted|closed)|(detect|classify|sink):(stalled-check|de:.+))$/, key);
+    assert.ok(ttl <= 600_000, `${key} expires within 600 s (${ttl} ms)`);
+  }
+  const streams = new Set(expiring.map(([key]) => /:stream:([^:]+):(done|emitted|closed)$/.exec(key)?.[1]).filter(Boolean));
+  assert.is(streams.size, 2, `the two streams' bookkeeping, until it expires: ${[...streams]}`);
+});
+
 test('a classifier killed with SIGKILL mid-stream: the other picks up its jobs, the replay is still exactly once', async () => {
   const victim = workers.find((w) => w.name === 'classifier-1')!;
   let writtenAtKill = 0;
@@ -138,7 +118,7 @@ test('a classifier killed with SIGKILL mid-stream: the other picks up its jobs, 
   assert.is(victim.child.signalCode, 'SIGKILL');
   assert.is(summary.frames, N);
   assert.is(summary.lost, 0);
-  assertExactlyOnceInOrder('kill-classifier');
+  reportStall('classifier SIGKILL', longestPause(assertExactlyOnceInOrder('kill-classifier')));
 });
 
 test('Redis killed and restarted mid-stream: every worker reconnects by itself and the replay is still exactly once', async () => {

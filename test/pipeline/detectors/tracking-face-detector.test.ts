@@ -298,7 +298,7 @@ test('config: the plain Haar detector when both settings are 1, tracking otherwi
   assert.is(plain.name, 'haar-cascade');
   const byDefault = await loadFaceDetector(detectorSchema.parse({}));
   assert.is(byDefault.name, 'haar-cascade+tracking');
-  assert.equal([detectorSchema.parse({}).fullDetectEvery, detectorSchema.parse({}).liveFullDetectEvery], [5, 10]);
+  assert.equal([detectorSchema.parse({}).fullDetectEvery, detectorSchema.parse({}).liveFullDetectEvery], [10, 10]);
   assert.throws(() => detectorSchema.parse({ fullDetectEvery: 0 }));
   assert.throws(() => detectorSchema.parse({ liveFullDetectEvery: 0 }));
   plain.dispose?.();

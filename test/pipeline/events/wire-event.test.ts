@@ -146,6 +146,17 @@ test('stream-end carries frames, reason and the error when there is one', () => 
   assert.equal(failed.type === 'stream-end' ? failed.error : undefined, { code: 'ERR_SOURCE_UNREADABLE', message: 'moov atom not found' });
 });
 
+test('stream-end carries the source\'s integrity when capture measured it; v1 and v2 schemas accept it', () => {
+  const integrity = { decodeErrors: 12, ptsGaps: 1, framesMissing: 35 };
+  const event = only({ ...streamEnd('cam1', 165), integrity });
+  assert.equal(event.type === 'stream-end' ? event.integrity : undefined, integrity);
+  assertValid(event);
+  assertValid(toWireV1(event));
+  assert.is(JSON.stringify(toWireV1(event)), '{"schema":"emotion-stream/event","v":1,"type":"stream-end","cameraId":"cam1","frames":165,"reason":"eof","endedAt":1747474205000,"integrity":{"decodeErrors":12,"ptsGaps":1,"framesMissing":35}}');
+  const invalid = validate(JSON.parse(JSON.stringify({ ...event, integrity: { decodeErrors: -1, ptsGaps: 0 } })));
+  assert.not.ok(invalid.valid, 'counts are non-negative integers, all three present');
+});
+
 test('a stream that ends with open tracks gives their track-end events before its stream-end', () => {
   const events = toWireEvents(streamEndWithTracks('lobby', 9));
   assert.equal(events.map((e) => `${e.type}:${e.cameraId}:${'trackId' in e ? e.trackId : ''}`), ['track-end:lobby:1', 'track-end:lobby:2', 'stream-end:lobby:']);

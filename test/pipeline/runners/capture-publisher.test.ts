@@ -48,7 +48,7 @@ test('a failing done-counter poll is logged (err, stream), counted, and retried 
   try {
     const config = loadPipelineConfig({ overrides: { source: { type: 'file', path: '/not/read.mp4' }, cameraId: 'cam-poll' } });
     const done = runCapturePublisher({
-      bus, config, frameTtlMs: 60_000, logger, pollMs: 20,
+      bus, config, frameTtlMs: 60_000, frameEncoding: { format: 'raw' }, logger, pollMs: 20,
       capture: () => messages.asObservable(),
       onPublished: (msg, id) => { if (msg.kind === 'stream-start') streamId = id; },
       onPollError: () => { pollErrors += 1; metrics.pollError('capture'); },

@@ -71,4 +71,35 @@ test('frames arriving out of order are tracked in stream order; a restarted sink
   }
 });
 
+test('a restarted sinks runner carries on the stream\'s summary: the stream it did not see start, every frame counted once, the integrity of its end', async () => {
+  const bus = new InMemoryBus();
+  const before: WireEvent[] = [];
+  const after: WireEvent[] = [];
+  try {
+    const first = runner(bus, before);
+    await send(bus, { kind: 'stream-start', v: 1, cameraId: 'cam', source: 'clip.mp4', width: 320, height: 240, fps: 25, startedAt: 0 });
+    for (const seq of [0, 1, 2]) await send(bus, frame(seq));
+    await until(() => frameEvents(before).length === 3);
+    await first.stop(true);
+    const second = runner(bus, after);
+    // A redone job of a frame the first runner finished is acknowledged without a second count.
+    for (const seq of [2, 3, 4]) await send(bus, frame(seq));
+    const integrity = { decodeErrors: 7, ptsGaps: 1, framesMissing: 3 };
+    await send(bus, { kind: 'stream-end', v: 1, cameraId: 'cam', frames: 5, reason: 'eof', endedAt: 1, integrity }, { endPosition: 5 });
+    await until(() => after.some((e) => e.type === 'stream-end'));
+    await second.stop();
+    const summary = JSON.parse((await bus.counters.getValue(`stream:${STREAM}:closed`))!) as Record<string, unknown>;
+    assert.equal(
+      [summary.cameraId, summary.source, summary.width, summary.height, summary.sourceFps, summary.frames, summary.faces, summary.framesWithFaces, summary.lost],
+      ['cam', 'clip.mp4', 320, 240, 25, 5, 5, 5, 0],
+    );
+    assert.equal(summary.labels, { happy: 5 });
+    assert.equal(summary.integrity, integrity);
+    assert.equal(summary.end, { reason: 'eof' });
+    assert.is(summary.events, 7, 'messages through the sinks: stream-start, 5 frames, stream-end, each once');
+  } finally {
+    await bus.close();
+  }
+});
+
 test.run();

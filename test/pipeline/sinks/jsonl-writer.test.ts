@@ -68,6 +68,29 @@ test('an existing file is appended to, not truncated; handle() is write()', asyn
   }
 });
 
+test('reopened after a kill, events the file already ends with are not written again (a restarted sinks worker redoes them)', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'events.jsonl');
+    const events = stream(30);
+    const cut = events.findIndex((e) => e.type === 'frame' && e.seq === 20);
+    // The killed writer got as far as frame 20; its successor redoes frames 19 and 20, then goes on.
+    const first = await JsonlWriter.open(path);
+    for (const event of events.slice(0, cut + 1)) void first.write(event);
+    await first.close();
+    const redoFrom = events.findIndex((e) => e.type === 'frame' && e.seq === 19);
+    const second = await JsonlWriter.open(path);
+    for (const event of events.slice(redoFrom)) void second.write(event);
+    await second.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as WireEvent);
+    const frames = lines.filter((e) => e.type === 'frame').map((e) => (e as { seq: number }).seq);
+    assert.equal(frames, Array.from({ length: 30 }, (_, i) => i), 'every frame once, in order');
+    assert.is(lines.filter((e) => e.type === 'stream-end').length, 1);
+  } finally {
+    cleanup();
+  }
+});
+
 test('a missing directory is a clear ERR_SINK naming the path', async () => {
   const { dir, cleanup } = tempDir();
   try {

@@ -13,6 +13,8 @@ import { runProcess } from '../../../pipeline/sources/run-process.ts';
 import type { VideoSource } from '../../../pipeline/sources/video-source.ts';
 import { captureFfmpeg, type CaptureDrop, type CaptureOptions } from '../../../pipeline/sources/capture-ffmpeg.ts';
 import { tempDir } from '../../helpers/paths.ts';
+import { buildTestsrcClip, zeroMiddle } from '../../helpers/damaged-clip.ts';
+import { createLogger } from '../../../pipeline/logger.ts';
 
 const tmp = tempDir('es-capture-');
 const at = (name: string) => join(tmp.dir, name);
@@ -133,7 +135,9 @@ test('emits stream-start, every frame with exact pixels and pts, then stream-end
   const reference = await referenceFrames(clip, 160, 120);
   assert.is(reference.length, 30);
   run.pixels.forEach((pixels, i) => assert.ok(pixels.equals(reference[i]), `frame ${i} pixels differ from ffmpeg's decode`));
-  assert.equal({ ...run.end!, endedAt: 0 }, { kind: 'stream-end', v: 1, cameraId: 'cam-1', frames: 30, reason: 'eof', endedAt: 0 });
+  assert.equal({ ...run.end!, endedAt: 0 }, {
+    kind: 'stream-end', v: 1, cameraId: 'cam-1', frames: 30, reason: 'eof', endedAt: 0, integrity: { decodeErrors: 0, ptsGaps: 0, framesMissing: 0 },
+  });
   assert.is(run.gate.inFlight, 0);
   assert.is(run.store.size, 0);
 });
@@ -271,6 +275,36 @@ test('an mp4 cut in half: the frames before the cut, then stream-end with the er
   assert.is(run.end!.frames, run.frames.length);
   assert.is(run.end!.error!.code, 'ERR_SOURCE_UNREADABLE');
   assert.match(run.end!.error!.message, /partial file/);
+});
+
+test('a clip damaged in the middle: frames ffmpeg could not decode are reported as decode errors and a pts gap, at the time and at stream-end', async () => {
+  // 200 frames at 30 fps; 8 KB zeroed in the middle destroy a run of frames (about a second here).
+  const clean = await buildTestsrcClip(at('testsrc.mp4'), { frames: 200, fps: 30, width: 160, height: 120 });
+  const damaged = zeroMiddle(clean, at('testsrc-damaged.mp4'), 8 * 1024);
+  const warnings: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) } });
+  const run = await capture({ type: 'file', path: damaged }, { logger });
+  assert.is(run.error, undefined);
+  assert.is(run.end!.reason, 'eof', 'a damaged file still ends eof, after every frame that decoded');
+  const integrity = run.end!.integrity!;
+  assert.ok(integrity.decodeErrors > 0, `decode errors counted: ${JSON.stringify(integrity)}`);
+  assert.ok(integrity.ptsGaps >= 1, `pts gap found: ${JSON.stringify(integrity)}`);
+  assert.ok(run.frames.length < 200, `frames were lost: ${run.frames.length}`);
+  assert.is(run.frames.length + integrity.framesMissing, 200, 'the gaps account for every frame lost');
+  // The gap is where presentation time jumps, and it was logged (once per gap) as it happened.
+  const steps = run.frames.slice(1).map((f, i) => f.meta.ptsMs - run.frames[i].meta.ptsMs);
+  const jumps = steps.filter((ms) => ms > 1.5 * (1000 / 30));
+  assert.is(jumps.length, integrity.ptsGaps);
+  const gapLogs = warnings.filter((l) => l.msg === 'presentation time jumps: frames missing from the source');
+  assert.is(gapLogs.length, integrity.ptsGaps);
+  assert.is(gapLogs.reduce((n, l) => n + (l.framesMissing as number), 0), integrity.framesMissing);
+  assert.ok(warnings.some((l) => l.msg === 'ffmpeg reported a decode error: the source is damaged'), 'decode error logged');
+  const ended = warnings.find((l) => l.msg === 'capture ended');
+  assert.equal(ended?.integrity, integrity, 'capture ended at warn, with the counts');
+
+  const intact = await capture({ type: 'file', path: clean });
+  assert.is(intact.frames.length, 200);
+  assert.equal(intact.end!.integrity, { decodeErrors: 0, ptsGaps: 0, framesMissing: 0 });
 });
 
 async function openError(source: VideoSource, options: Partial<CaptureOptions> = {}): Promise<{ code: string; message: string }> {

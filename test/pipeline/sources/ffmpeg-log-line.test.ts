@@ -32,6 +32,22 @@ test('error and fatal lines keep their text without prefixes', () => {
   });
 });
 
+// What ffmpeg 5.1 prints decoding an H.264 mp4 with bytes zeroed in the middle (capture counts these as decode errors).
+test('decode errors of a damaged H.264 stream are errors; concealment notices are "concealed"', () => {
+  for (const [line, text] of [
+    ['[NULL @ 0x55b96aa1be40] [error] Invalid NAL unit size (0 > 417).', 'Invalid NAL unit size (0 > 417).'],
+    ['[h264 @ 0x55b96aa37640] [error] error while decoding MB 4 0, bytestream -25', 'error while decoding MB 4 0, bytestream -25'],
+    ['[error] Error while decoding stream #0:0: Invalid data found when processing input', 'Error while decoding stream #0:0: Invalid data found when processing input'],
+  ]) {
+    assert.equal(parseFfmpegLogLine(line), { type: 'error', text }, line);
+  }
+  assert.equal(parseFfmpegLogLine('[h264 @ 0x55b96aa37640] [info] concealing 300 DC, 300 AC, 300 MV errors in I frame'), {
+    type: 'concealed',
+    text: 'concealing 300 DC, 300 AC, 300 MV errors in I frame',
+  });
+  assert.equal(parseFfmpegLogLine('[warning] corrupt decoded frame in stream 0'), { type: 'concealed', text: 'corrupt decoded frame in stream 0' });
+});
+
 test('other lines, side data and warnings are "other"', () => {
   for (const line of [
     "[info] Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'demo.mp4':",

@@ -51,6 +51,7 @@ test('replay with --out --events --json: exit 0, the summary JSON is the last st
   const summary = JSON.parse(out[out.length - 1]) as RunSummary;
   assert.equal([summary.frames, summary.videoFrames, summary.faults, summary.end], [FRAMES, FRAMES, 0, { reason: 'eof' }]);
   assert.is(summary.source, clip);
+  assert.equal(summary.integrity, { decodeErrors: 0, ptsGaps: 0, framesMissing: 0 }, 'an intact source');
   assert.ok(summary.framesWithFaces >= FRAMES / 2, `faces on ${summary.framesWithFaces} frames`);
 
   assert.ok(existsSync(at('annotated.mp4')) && existsSync(at('events.jsonl')));
@@ -137,7 +138,7 @@ test('a truncated mp4: the decodable frames are processed, then exit 1 with a cl
 });
 
 test('live --webcam with a device that does not exist (no camera here)', async () => {
-  assertOneClearLine(await cli('live', '--webcam', '/dev/video-missing'), 'ERR_SOURCE_UNREACHABLE', ['/dev/video-missing']);
+  assertOneClearLine(await cli('live', '--webcam', '/dev/video99'), 'ERR_CONFIG', ['/dev/video99 does not exist']);
 });
 
 test('--model pointing at nothing', async () => {

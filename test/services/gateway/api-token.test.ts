@@ -24,11 +24,11 @@ test('tokenMatches: an empty configured token matches nothing, not even an empty
   assert.not.ok(tokenMatches('anything', ''));
 });
 
-test('bearerToken reads Authorization: Bearer, else ?token=', () => {
+test('bearerToken reads Authorization: Bearer only, never ?token= (the WebSocket alone takes that)', () => {
   assert.is(bearerToken(request('/cameras', 'Bearer abc.def')), 'abc.def');
   assert.is(bearerToken(request('/cameras', 'bearer   abc ')), 'abc');
-  assert.is(bearerToken(request('/events?cameras=a&token=q%20t')), 'q t');
-  assert.is(bearerToken(request('/events?token=query', 'Bearer header')), 'header');
+  assert.is(bearerToken(request('/cameras?cameras=a&token=q%20t')), undefined);
+  assert.is(bearerToken(request('/cameras?token=query', 'Bearer header')), 'header');
   assert.is(bearerToken(request('/cameras', 'Basic dXNlcjpwYXNz')), undefined);
   assert.is(bearerToken(request('/cameras', 'Bearer')), undefined);
   assert.is(bearerToken(request('/cameras?token=')), undefined);

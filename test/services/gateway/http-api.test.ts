@@ -103,7 +103,7 @@ test('OpenAPI: a 3.1 document with every route, method and response, and schemas
     '/healthz': { get: [200] },
     '/openapi.json': { get: [200] },
     '/cameras': { get: [200, 401, 500], post: [201, 400, 401, 403, 404, 409, 413, 415, 500] },
-    '/cameras/{id}': { get: [200, 401, 404, 500], delete: [204, 401, 404, 500] },
+    '/cameras/{id}': { get: [200, 401, 404, 500], delete: [202, 204, 401, 404, 500] },
     '/replays': { post: [202, 400, 401, 403, 404, 409, 413, 415, 500] },
   };
   assert.equal(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
@@ -190,6 +190,11 @@ test('POST /cameras: duplicate id -> 409; every bad field listed -> 400', () =>
     const noSource = await expectJson(await call('/cameras', { method: 'POST', json: { id: 'x' } }), 400, ['/cameras', 'post']);
     assert.match(noSource.error.message, /source/);
     await expectJson(await call('/cameras', { method: 'POST', json: [webcam] }), 400, ['/cameras', 'post']);
+    for (const device of ['/dev/zero', '../../etc/passwd', join(media, 'clip.mp4'), '/dev/video0/../zero']) {
+      const refused = await expectJson(await call('/cameras', { method: 'POST', json: { id: 'cam2', source: { type: 'webcam', device } } }), 400, ['/cameras', 'post']);
+      assert.is(refused.error.code, 'ERR_CONFIG');
+      assert.match(refused.error.message, `source.device: must be a V4L2 capture device: /dev/video<N>, or a link in /dev/v4l/by-id/ or /dev/v4l/by-path/ (got ${JSON.stringify(device)})`);
+    }
   }));
 
 test('POST /cameras: file sources must lie in a media dir and reach the controller as real paths', () =>
@@ -282,9 +287,47 @@ test('token set: protected routes need the Bearer token (401 + WWW-Authenticate 
     }
     await expectJson(await call('/cameras', { method: 'POST', json: webcam, headers: bearer }), 201, ['/cameras', 'post']);
     await expectJson(await call('/cameras/cam1', { headers: bearer }), 200, ['/cameras/{id}', 'get']);
-    await expectJson(await call(`/cameras?token=${TOKEN}`), 200, ['/cameras', 'get']);
     assert.is((await call('/cameras/cam1', { method: 'DELETE', headers: bearer })).status, 204);
   }, { token: TOKEN }));
+
+test('?token= on an HTTP route: 401 telling to use the header, even beside a good header or with no token set; open routes ignore it', async () => {
+  for (const token of [TOKEN, undefined]) {
+    await withApi(async ({ call }) => {
+      const routes: [string, string, unknown?][] = [['GET', `/cameras?token=${TOKEN}`], ['POST', `/cameras?x=1&token=${TOKEN}`, webcam], ['DELETE', `/cameras/cam1?token=${TOKEN}`], ['POST', `/replays?token=${TOKEN}`, { path: 'clip.mp4' }]];
+      for (const [method, path, json] of routes) {
+        for (const headers of [{} as Record<string, string>, bearer]) {
+          const res = await call(path, { method, json, headers });
+          assert.is(res.headers.get('www-authenticate'), 'Bearer');
+          const template = path.startsWith('/cameras/') ? '/cameras/{id}' : path.split('?')[0];
+          const { error } = await expectJson(res, 401, [template, method.toLowerCase()]);
+          assert.is(error.code, 'ERR_UNAUTHORIZED');
+          assert.match(error.message, 'Authorization: Bearer <token>');
+          assert.match(error.message, '?token= is for the WebSocket only');
+        }
+      }
+      await expectJson(await call(`/healthz?token=${TOKEN}`), 200, ['/healthz', 'get']);
+      await expectJson(await call('/cameras?tokens=1', { headers: bearer }), 200, ['/cameras', 'get']);
+    }, { token });
+  }
+});
+
+test('request logs never carry a token from the URL (served, refused and failed requests)', async () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+  const failing: CameraController = { list: () => { throw new Error('boom'); }, get: () => undefined, add: () => Promise.reject(new Error('boom')), remove: async () => undefined };
+  await withApi(async ({ call }) => {
+    assert.is((await call(`/cameras?token=${TOKEN}`)).status, 401);
+    assert.is((await call(`/healthz?Token=${TOKEN}&x=1`)).status, 200);
+    assert.is((await call(`/nowhere?access_token=${TOKEN}`, { headers: bearer })).status, 404);
+  }, { token: TOKEN, logger });
+  await withApi(async ({ call }) => {
+    assert.is((await call(`/cameras?cameras=a&token=${TOKEN}`, { headers: bearer })).status, 401);
+  }, { token: TOKEN, logger, controller: failing });
+  assert.ok(lines.length >= 4, lines.join(''));
+  for (const line of lines) assert.not.match(line, TOKEN);
+  assert.ok(lines.some((line) => line.includes('/cameras?token=***')), lines.join(''));
+  assert.ok(lines.some((line) => line.includes('/healthz?Token=***&x=1')), lines.join(''));
+});
 
 test('token unset: protected routes are open', () =>
   withApi(async ({ call }) => {
@@ -311,7 +354,7 @@ test('unexpected errors: 500 with a generic message, the detail only in the log'
     },
     get: () => undefined,
     add: () => Promise.reject(new EmotionStreamError('ERR_BUS', 'redis://:hunter2@bus down')),
-    remove: async () => false,
+    remove: async () => undefined,
   };
   await withApi(async ({ call }) => {
     const generic = { error: { code: 'ERR_INTERNAL', message: 'internal error; see the gateway log' } };

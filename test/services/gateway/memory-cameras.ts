@@ -33,6 +33,7 @@ export class MemoryCameras implements CameraController {
       source: spec.source.type === 'rtsp' ? { ...spec.source, url: redactUrl(spec.source.url) } : { ...spec.source },
       state: 'connecting',
       since: this.now(),
+      inFlight: 0,
       inputFps: 0,
       processedFps: 0,
       frames: 0,
@@ -45,8 +46,11 @@ export class MemoryCameras implements CameraController {
     return copy(status);
   }
 
-  async remove(id: string): Promise<boolean> {
-    return this.cameras.delete(id);
+  /** Nothing runs here, so nothing drains: a camera is forgotten at once (the API answers 204). */
+  async remove(id: string): Promise<CameraStatus | undefined> {
+    const camera = this.cameras.get(id);
+    this.cameras.delete(id);
+    return camera && { ...copy(camera.status), state: 'stopped' };
   }
 
   /** Moves a camera to a new state (as frames or failures would), so tests see more than `connecting`. */

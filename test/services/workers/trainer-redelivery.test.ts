@@ -83,6 +83,7 @@ test('a job whose trainer is SIGKILLed mid-run goes to another trainer, which re
   // Killed once its first epoch is checkpointed, with epochs still to go.
   await until(() => ((epochsInCheckpoint() ?? 0) >= 1 ? true : undefined), first, 'its first checkpoint');
   await first.kill('SIGKILL');
+  const killedAt = Date.now();
   const saved = await loadCheckpoint(runDir);
   assert.ok(saved, 'the run left a checkpoint');
   const done = saved.state.epochsDone;
@@ -100,6 +101,8 @@ test('a job whose trainer is SIGKILLed mid-run goes to another trainer, which re
 
   const stalled = second.logs.find((l) => String(l.msg).startsWith('job stalled'));
   assert.is(stalled?.job, JOB_ID, 'the job came back as stalled, not as a fresh one');
+  const ready = second.logs.find((l) => l.msg === 'workers ready');
+  process.stdout.write(`[fail-over] trainer SIGKILL: job handed to trainer-2 ${(((stalled!.time as number) - killedAt) / 1000).toFixed(2)} s after the kill (trainer-2 ready after ${(((ready!.time as number) - killedAt) / 1000).toFixed(2)} s; workers.trainerLockSeconds 10)\n`);
   assert.is(logsOf(second, 'training job started').length, 1);
   const resumed = logsOf(second, 'resuming training');
   assert.is(resumed.length, 1, 'the second trainer resumed the run instead of starting one');
