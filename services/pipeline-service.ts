@@ -17,6 +17,8 @@ import type { EmotionClassifier } from '../pipeline/classifiers/emotion-classifi
 import type { FaceEmbedder } from '../pipeline/tracking/face-embedder.ts';
 import { loadReidEmbedder } from '../pipeline/tracking/load-reid-embedder.ts';
 import { toVideoSource } from '../pipeline/sources/to-video-source.ts';
+import { ffmpegBinary } from '../pipeline/sources/ffmpeg-binary.ts';
+import { warmFfmpegCapabilities } from '../pipeline/sources/fluent-command.ts';
 import { cameraStateEvent } from '../pipeline/events/wire-event.ts';
 
 export interface ServiceHooks {
@@ -39,6 +41,8 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
   // probe and the classifier's loading on this thread. One that loads after a step failed is released.
   const detectorLoading = loadFaceDetector(config.detector, logger, config.tracking);
   detectorLoading.catch(() => undefined);
+  // ffmpeg's capability queries (fluent-ffmpeg runs them before its first command) run beside too.
+  const ffmpegWarm = warmFfmpegCapabilities(ffmpegBinary('ffmpeg'));
   const opened: Opened = { sinks: [] };
   try {
     // An RTSP stream may come up later (capture reconnects), so only files and webcams are probed here.
@@ -49,6 +53,7 @@ export async function runPipelineService(config: PipelineConfig, hooks: ServiceH
     opened.classifier = classifier;
     const detector = (opened.detector = await detectorLoading);
     const faceEmbedder = (opened.faceEmbedder = await loadReidEmbedder(config.tracking, config.classifier.backend));
+    await ffmpegWarm;
     logger.info({ model: classifier.version, backend, detector: detector.name, wsPort, source: config.source }, 'pipeline ready');
     hooks.onReady?.({ video, wsPort, modelVersion: classifier.version, backend });
     const run = runPipeline(config, {

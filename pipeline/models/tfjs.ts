@@ -10,9 +10,24 @@ import type * as tfModule from '@tensorflow/tfjs';
  */
 const require = createRequire(import.meta.url);
 
-export const tf: typeof tfModule = require('@tensorflow/tfjs');
+export const tf: typeof tfModule = withoutSourceMaps(() => require('@tensorflow/tfjs'));
 
 /** Registers the wasm backend (its package's side effect), loaded the same way for the same reason. */
 export function loadWasmBackend(): void {
-  require('@tensorflow/tfjs-backend-wasm');
+  withoutSourceMaps(() => require('@tensorflow/tfjs-backend-wasm'));
+}
+
+/**
+ * tsx turns Node's source-map support on, and Node then reads and parses the source map of every
+ * CommonJS file as it loads; tfjs's are megabytes. Its stack frames are of no use to our users,
+ * so maps stay off while it loads (our own TypeScript keeps its maps).
+ */
+function withoutSourceMaps<T>(load: () => T): T {
+  const enabled = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(false);
+  try {
+    return load();
+  } finally {
+    process.setSourceMapsEnabled(enabled);
+  }
 }

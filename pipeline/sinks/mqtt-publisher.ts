@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { EmotionStreamError } from '../../common/errors.ts';
 import { redactUrl } from '../../common/redact-url.ts';
 import type { MqttConfig } from '../../config/schema.ts';
@@ -75,6 +75,8 @@ export class MqttPublisher implements EventSink {
     const topics = new MqttTopics(config.prefix);
     const clientOptions = await mqttClientOptions(config, topics);
     const logger = (options.logger ?? silentLogger()).child({ sink: 'mqtt', url: redactUrl(config.url), clientId: clientOptions.clientId });
+    // Loaded only when MQTT is configured: the package costs every replay's start-up otherwise.
+    const { default: mqtt } = await import('mqtt');
     const client = mqtt.connect(config.url, clientOptions);
     logger.info({ prefix: config.prefix, qos: config.qos }, 'mqtt connecting');
     return new MqttPublisher(config, topics, client, logger);

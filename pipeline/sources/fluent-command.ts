@@ -67,3 +67,25 @@ export function commandEnded(command: FfmpegCommand): Promise<CommandEnd> {
 export function exitOf(proc: ChildProcess | undefined): { code: number | null; signal: NodeJS.Signals | null } {
   return { code: proc?.exitCode ?? null, signal: proc?.signalCode ?? null };
 }
+
+/**
+ * Fills fluent-ffmpeg's process-wide capability cache (formats, encoders) ahead of the first
+ * command. Every command checks both before it spawns, and the two `ffmpeg -formats` /
+ * `-encoders` runs (about 0.6 s here, one after the other) otherwise sit on the path to the first
+ * frame. Start it beside other start-up work; a failure is left for the real command to report.
+ */
+export function warmFfmpegCapabilities(binary: string): Promise<void> {
+  return new Promise((resolve) => {
+    let command: FfmpegCommand;
+    try {
+      command = ffmpegCommand(binary);
+    } catch {
+      resolve(); // a missing binary: the capture's own start reports it with its context
+      return;
+    }
+    let pending = 2;
+    const settled = () => { pending -= 1; if (pending === 0) resolve(); };
+    command.availableFormats(settled);
+    command.availableEncoders(settled);
+  });
+}

@@ -1,4 +1,4 @@
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,9 +7,9 @@ import { DEFAULT_CASCADE_PATH } from '../../../pipeline/detectors/haar-cascade-d
 import { EmotionStreamError } from '../../../common/errors.ts';
 import { tempDir } from '../../helpers/paths.ts';
 
-async function loadError(path: string): Promise<EmotionStreamError> {
+async function loadError(path: string, cacheDir?: string): Promise<EmotionStreamError> {
   try {
-    await checkCascadeFile(path);
+    await checkCascadeFile(path, cacheDir);
   } catch (err) {
     assert.instance(err, EmotionStreamError);
     return err as EmotionStreamError;
@@ -53,6 +53,31 @@ test('files OpenCV would abort the process on are rejected with its error text',
       assert.ok(err.message.includes(path), err.message);
       assert.ok(err.message.includes('OpenCV Error'), err.message);
     }
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a cascade that passed is not checked again until it is written to', async () => {
+  const tmp = tempDir();
+  try {
+    const path = join(tmp.dir, 'cascade.xml');
+    const cacheDir = join(tmp.dir, 'cache');
+    const markers = join(cacheDir, 'verified-cascades');
+    const cascade = readFileSync(DEFAULT_CASCADE_PATH);
+    writeFileSync(path, cascade);
+    await checkCascadeFile(path, cacheDir);
+    const [marker] = readdirSync(markers);
+    assert.ok(marker, 'the pass is remembered');
+    // A check that ran again would remember the pass again (rewrite the marker): it must not.
+    utimesSync(join(markers, marker), 0, 0);
+    await checkCascadeFile(path, cacheDir);
+    assert.is(statSync(join(markers, marker)).mtimeMs, 0, 'the second start-up did not check again');
+    // Garbage of the same size: a write, so a new check, which fails.
+    writeFileSync(path, Buffer.alloc(cascade.length, 0x20));
+    const err = await loadError(path, cacheDir);
+    assert.is(err.code, 'ERR_DETECTOR_LOAD');
+    assert.equal(readdirSync(markers), [marker], 'failures are not remembered');
   } finally {
     tmp.cleanup();
   }
