@@ -63,7 +63,11 @@ test('2 detectors + 2 classifiers on Redis: every frame exactly once and in orde
   for (const stage of ['detector', 'classifier']) {
     const counts = await Promise.all([1, 2].map((i) => framesOut(`${stage}-${i}`, stage)));
     assert.ok(counts.every((n) => n > 0), `both ${stage}s took frames: ${counts}`);
-    assert.is(counts[0] + counts[1], N, `${stage}s together handled each frame once`);
+    // At least once, not exactly: a worker starved of CPU for longer than its lock can renew it
+    // (1.25 s of the 1.5 s default, chosen for fail-over within 2 s) has its job redone by the
+    // other copy; the sinks keep one result per frame (asserted above). docs/scale-out.md, Fail-over.
+    assert.ok(counts[0] + counts[1] >= N, `${stage}s together handled every frame: ${counts} for ${N}`);
+    if (counts[0] + counts[1] > N) process.stdout.write(`${stage}s redid ${counts[0] + counts[1] - N} of ${N} frames (locks lapsed under load)\n`);
   }
 });
 
