@@ -38,6 +38,11 @@ export interface SinkRunnerOptions {
    * nothing for good, nor does one that never ends (its capture and sinks gone).
    */
   streamStateTtlMs?: number;
+  /**
+   * Every frame's pixels are fetched, not only those of streams that want an annotated video:
+   * an ordered stage reads them (re-identification embeds faces from the frame).
+   */
+  fetchAllFrames?: boolean;
 }
 
 /** What the sink runner hands its ordered stages. */
@@ -198,7 +203,7 @@ export class SinkRunner {
     }
   }
 
-  /** Hands one in-order message to the sink chain (with its pixels when a video is written). */
+  /** Hands one in-order message to the sink chain (with its pixels when a video is written or a stage reads them). */
   private async push(streamId: string, state: StreamState, pos: number, item: Item): Promise<void> {
     const msg = item.env.msg;
     if (msg.kind === 'frame-dropped') {
@@ -216,7 +221,7 @@ export class SinkRunner {
       this.cameraStreams.set(msg.meta.cameraId, state);
       await state.trackIds.ensure();
     }
-    if (isFrameStageMsg(msg) && state.annotatedVideo) await fetchFrame(this.options.bus, msg.meta.frameKey, this.local);
+    if (isFrameStageMsg(msg) && (state.annotatedVideo || this.options.fetchAllFrames)) await fetchFrame(this.options.bus, msg.meta.frameKey, this.local);
     this.items.set(messageKey(msg), { item, pos });
     this.input.next(msg);
   }

@@ -30,6 +30,8 @@ export async function startSinks({ config, bus, logger, metrics }: WorkerContext
   const runner = new SinkRunner({
     bus, sinks, reorderWindow: config.bus.reorderWindow, gapTimeoutMs: config.bus.gapTimeoutSeconds * 1000, logger: log,
     streamStateTtlMs: config.bus.streamStateTtlSeconds * 1000,
+    // Re-identification embeds faces from the frame's pixels, whether or not a video is drawn.
+    fetchAllFrames: faceEmbedder !== undefined,
     // Capture-to-sink latency per frame: what a user of the events sees.
     onFrame: (msg) => metrics.frameOut('sinks', Date.now() - msg.meta.capturedAt),
     // Every ordered stage is built; annotate itself skips the frames of streams that want none drawn.

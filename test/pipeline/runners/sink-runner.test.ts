@@ -4,6 +4,8 @@ import { InMemoryBus } from '../../../pipeline/bus/in-memory-bus.ts';
 import { SinkRunner } from '../../../pipeline/runners/sink-runner.ts';
 import { STAGE_QUEUES, jobId, sharedFrameKey, type BusEnvelope } from '../../../pipeline/runners/bus-envelope.ts';
 import { trackEmotions } from '../../../pipeline/stages/track-emotions.ts';
+import { storeFrame } from '../../../pipeline/runners/bus-frames.ts';
+import { map } from 'rxjs';
 import { trackingSchema } from '../../../config/schema.ts';
 import type { EventSink } from '../../../pipeline/events/event-sink.ts';
 import type { WireEvent } from '../../../pipeline/events/wire-event.ts';
@@ -99,6 +101,35 @@ test('a restarted sinks runner carries on the stream\'s summary: the stream it d
     assert.is(summary.events, 7, 'messages through the sinks: stream-start, 5 frames, stream-end, each once');
   } finally {
     await bus.close();
+  }
+});
+
+test('fetchAllFrames: ordered stages get the pixels of streams that want no video (re-identification reads them); without it they do not', async () => {
+  for (const fetchAllFrames of [true, false]) {
+    const bus = new InMemoryBus();
+    const out: WireEvent[] = [];
+    const seen: Array<number | 'missing'> = [];
+    try {
+      const sink: EventSink = { name: 'collect', handle: (e) => { out.push(e); } };
+      const run = new SinkRunner({
+        bus, sinks: [sink], reorderWindow: 16, gapTimeoutMs: 60_000, fetchAllFrames,
+        // What a pixel-reading stage sees of each frame: its first byte, or that it is missing.
+        stages: ({ frameStore }) => map((msg) => {
+          if (msg.kind === 'classifications') seen.push(frameStore.has(msg.meta.frameKey) ? frameStore.get(msg.meta.frameKey)[0] : 'missing');
+          return msg;
+        }),
+      }).start();
+      await send(bus, { kind: 'stream-start', v: 1, cameraId: 'cam', source: 'x', width: 320, height: 240, fps: 25, startedAt: 0 });
+      for (const seq of [0, 1]) {
+        await storeFrame(bus, sharedFrameKey(STREAM, seq), { width: 320, height: 240, pixels: Buffer.alloc(320 * 240 * 3, 10 + seq) }, { encoding: { format: 'raw' }, ttlMs: 60_000 });
+        await send(bus, frame(seq));
+      }
+      await until(() => frameEvents(out).length === 2);
+      await run.stop();
+      assert.equal(seen, fetchAllFrames ? [10, 11] : ['missing', 'missing'], `fetchAllFrames ${fetchAllFrames}`);
+    } finally {
+      await bus.close();
+    }
   }
 });
 
