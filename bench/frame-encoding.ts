@@ -10,24 +10,31 @@
  * and the share keeping it when the JPEG frame is classified at the raw frame's boxes (the pixels'
  * effect alone, without detection jitter), and among faces whose raw label leads the runner-up
  * by at least 0.1 (decided faces: the rest flip on any change of pixels); for scale, the share of raw faces that keep their
- * label when their box moves 1 px (the classifier's own sensitivity). Without ../shared it says so and measures bytes and
+ * label when their box moves 1 px (the classifier's own sensitivity). Then the label users act on:
+ * each clip's frames (with their presentation times) go through the pipeline's track-emotions
+ * stage with the default tracking config twice, once with the raw frames' faces and once with the
+ * JPEG ones, and the share of matched faces whose tracks' stable labels agree is reported (labels
+ * settle over a track's first frames: compare runs of the same `--frames`). Without ../shared it says so and measures bytes and
  * times on the demo clip only. Last stdout line: one JSON object.
  *   npm run bench:frame-encoding [-- --frames 100 --quality 90,95 --clips dir]
  */
 import { parseArgs } from 'node:util';
+import { firstValueFrom, from, toArray } from 'rxjs';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadavg, tmpdir } from 'node:os';
 import { loadPipelineConfig } from '../config/load.ts';
-import { busSchema } from '../config/schema.ts';
+import { busSchema, trackingSchema } from '../config/schema.ts';
 import { loadFaceDetector } from '../pipeline/detectors/load-face-detector.ts';
 import { loadEmotionClassifier } from '../pipeline/classifiers/load-emotion-classifier.ts';
 import { cropFaces } from '../pipeline/classifiers/face-crops.ts';
 import { iou } from '../pipeline/detectors/box-iou.ts';
 import { decodeFrame, encodeFrame } from '../pipeline/frames/frame-codec.ts';
 import type { BgrFrame } from '../pipeline/frames/bgr-image.ts';
-import type { BoxPx, EmotionScores } from '../pipeline/messages.ts';
+import type { BoxPx, ClassificationsMsg, ClassifiedFace, Emotion, EmotionScores, PipelineMsg } from '../pipeline/messages.ts';
 import { buildDemoClip } from '../pipeline/sources/demo-clip.ts';
+import { probeVideo } from '../pipeline/sources/probe-video.ts';
+import { trackEmotions } from '../pipeline/stages/track-emotions.ts';
 import { firstFrames } from './clip-frames.ts';
 
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '100' }, quality: { type: 'string' }, clips: { type: 'string' } } });
@@ -41,7 +48,7 @@ const MATCH_IOU = 0.5;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const label = (scores: EmotionScores) => Object.entries(scores).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+const label = (scores: EmotionScores) => Object.entries(scores).reduce((a, b) => (b[1] > a[1] ? b : a))[0] as Emotion;
 /** How far the top emotion leads the second (0..1): a face near 0 flips on any change of its pixels. */
 const margin = (scores: EmotionScores) => { const [a, b] = Object.values(scores).sort((x, y) => y - x); return a - b; };
 /** Faces whose raw label leads by at least this much are "decided": their agreement is reported apart. */
@@ -62,7 +69,27 @@ function matchFaces(raw: BoxPx[], jpeg: BoxPx[]): Array<[number, number]> {
   return out;
 }
 
-const totals = () => ({ frames: 0, jpegBytes: 0, encodeMs: 0, decodeMs: 0, facesRaw: 0, facesJpeg: 0, facesBoth: 0, sameLabel: 0, sameLabelAtRawBoxes: 0, decidedBoth: 0, decidedSame: 0 });
+/** The tracker the pipeline runs (track-emotions, default tracking config: re-identification off). */
+const TRACKING = trackingSchema.parse({});
+
+/** A frame's faces as classify-emotion hands them on. */
+const classified = (boxes: BoxPx[], scores: EmotionScores[]): ClassifiedFace[] =>
+  boxes.map((boxPx, i) => { const l = label(scores[i]); return { boxPx, label: l, confidence: scores[i][l], scores: scores[i] }; });
+
+/** One clip's frames through track-emotions, in order, at presentation times `ptsMs`: each frame's faces (same order) with their `stable` labels, and how many emotion-change events it gave. */
+async function track(frames: ClassifiedFace[][], ptsMs: (seq: number) => number, fps: number): Promise<{ faces: ClassifiedFace[][]; emotionChanges: number }> {
+  const cameraId = 'bench';
+  const meta = (seq: number) => ({ cameraId, seq, ptsMs: ptsMs(seq), capturedAt: 0, ...SIZE, frameKey: `bench:${seq}` });
+  const msgs: PipelineMsg[] = [
+    { kind: 'stream-start', v: 1, cameraId, source: 'bench', ...SIZE, fps, startedAt: 0 },
+    ...frames.map((faces, seq): ClassificationsMsg => ({ kind: 'classifications', v: 1, meta: meta(seq), faces, modelVersion: 'bench', timings: {} })),
+    { kind: 'stream-end', v: 1, cameraId, frames: frames.length, reason: 'eof', endedAt: 0 },
+  ];
+  const out = (await firstValueFrom(from(msgs).pipe(trackEmotions({ config: TRACKING }), toArray()))).filter((m): m is ClassificationsMsg => m.kind === 'classifications');
+  return { faces: out.map((m) => m.faces), emotionChanges: out.reduce((n, m) => n + (m.trackEvents ?? []).filter((e) => e.type === 'emotion-change').length, 0) };
+}
+
+const totals = () => ({ frames: 0, jpegBytes: 0, encodeMs: 0, decodeMs: 0, facesRaw: 0, facesJpeg: 0, facesBoth: 0, sameLabel: 0, sameLabelAtRawBoxes: 0, decidedBoth: 0, decidedSame: 0, stableSame: 0, emotionChangesRaw: 0, emotionChangesJpeg: 0 });
 type Totals = ReturnType<typeof totals>;
 const add = (into: Totals, t: Totals) => { for (const k of Object.keys(t) as Array<keyof Totals>) into[k] += t[k]; };
 const share = (n: number, of: number) => (of === 0 ? null : round(n / of, 4));
@@ -96,11 +123,16 @@ try {
   const shifted = { faces: 0, sameLabel: 0 };
   for (const path of clips) {
     const t = QUALITIES.map(() => totals());
+    // Kept for the tracker runs after the clip: each frame's faces, raw and per quality, and which are the same face.
+    const rawFaces: ClassifiedFace[][] = [];
+    const jpegFaces = QUALITIES.map((): ClassifiedFace[][] => []);
+    const matched = QUALITIES.map((): Array<Array<[number, number]>> => []);
     for (const frame of await firstFrames(path, FRAMES, SIZE)) {
       rawBytes += encodeFrame(frame, { format: 'raw' }).length;
       const rawBoxes = await detector.detect(frame);
       const rawScores = scoresOf(frame, rawBoxes);
       const rawLabels = rawScores.map(label);
+      rawFaces.push(classified(rawBoxes, rawScores));
       const moved = classify(frame, rawBoxes.map((b) => ({ ...b, x: Math.min(b.x + 1, SIZE.width - b.width) })));
       shifted.faces += rawBoxes.length;
       shifted.sameLabel += rawLabels.filter((l, i) => l === moved[i]).length;
@@ -115,9 +147,12 @@ try {
         q.frames += 1;
         q.jpegBytes += encoded.length;
         const jpegBoxes = await detector.detect(jpeg);
-        const jpegLabels = classify(jpeg, jpegBoxes);
+        const jpegScores = scoresOf(jpeg, jpegBoxes);
+        const jpegLabels = jpegScores.map(label);
         const atRawBoxes = classify(jpeg, rawBoxes);
         const pairs = matchFaces(rawBoxes, jpegBoxes);
+        jpegFaces[k].push(classified(jpegBoxes, jpegScores));
+        matched[k].push(pairs);
         q.facesRaw += rawBoxes.length;
         q.facesJpeg += jpegBoxes.length;
         q.facesBoth += pairs.length;
@@ -128,10 +163,22 @@ try {
         q.decidedSame += decided.filter(([i, j]) => rawLabels[i] === jpegLabels[j]).length;
       }
     }
+    // Presentation times as capture stamps them for a constant-rate file: seq / fps.
+    const { fps } = await probeVideo({ type: 'file', path });
+    const ptsMs = (seq: number) => (seq * 1000) / fps;
+    const rawTracked = await track(rawFaces, ptsMs, fps);
+    for (const [k, q] of t.entries()) {
+      const jpegTracked = await track(jpegFaces[k], ptsMs, fps);
+      q.emotionChangesRaw += rawTracked.emotionChanges;
+      q.emotionChangesJpeg += jpegTracked.emotionChanges;
+      matched[k].forEach((pairs, seq) => {
+        q.stableSame += pairs.filter(([i, j]) => rawTracked.faces[seq][i].stable!.label === jpegTracked.faces[seq][j].stable!.label).length;
+      });
+    }
     t.forEach((q, k) => add(all[k], q));
     const name = path.split('/').pop()!;
     perClip.push({ clip: name, t });
-    log(`${name}: ${t[0].frames} frames, ${t[0].facesRaw} faces raw; ${QUALITIES.map((quality, k) => `q${quality}: ${t[k].facesJpeg} faces, ${t[k].facesBoth} in both, same label ${t[k].sameLabel}, at raw boxes ${t[k].sameLabelAtRawBoxes}/${t[k].facesRaw}`).join('; ')}`);
+    log(`${name}: ${t[0].frames} frames, ${t[0].facesRaw} faces raw; ${QUALITIES.map((quality, k) => `q${quality}: ${t[k].facesJpeg} faces, ${t[k].facesBoth} in both, same label ${t[k].sameLabel}, at raw boxes ${t[k].sameLabelAtRawBoxes}/${t[k].facesRaw}, same stable label ${t[k].stableSame}, emotion changes ${t[k].emotionChangesRaw} raw / ${t[k].emotionChangesJpeg} JPEG`).join('; ')}`);
   }
   detector.dispose?.();
   classifier.dispose();
@@ -146,11 +193,14 @@ try {
       same_label_share: share(q.sameLabel, q.facesBoth), same_label_at_raw_boxes_share: share(q.sameLabelAtRawBoxes, q.facesRaw),
       decided_faces_both: q.decidedBoth, decided_same_label_share: share(q.decidedSame, q.decidedBoth),
       min_clip_same_label_share: Math.min(...perClip.filter((c) => c.t[k].facesBoth > 0).map((c) => round(c.t[k].sameLabel / c.t[k].facesBoth, 4))),
+      same_stable_label_share: share(q.stableSame, q.facesBoth),
+      min_clip_same_stable_label_share: Math.min(...perClip.filter((c) => c.t[k].facesBoth > 0).map((c) => round(c.t[k].stableSame / c.t[k].facesBoth, 4))),
+      emotion_changes_raw: q.emotionChangesRaw, emotion_changes_jpeg: q.emotionChangesJpeg,
       meets_99_percent: q.facesBoth > 0 && q.sameLabel / q.facesBoth >= 0.99,
     };
   });
   for (const q of byQuality) {
-    log(`JPEG q${q.jpeg_quality}: ${q.jpeg_bytes_per_frame} bytes per frame (${round(100 * q.jpeg_vs_raw_bytes)}% of raw ${Math.round(rawBytes / frames)}); encode ${q.encode_ms_per_frame} ms, decode ${q.decode_ms_per_frame} ms per frame; faces raw ${q.faces_raw}, JPEG ${q.faces_jpeg}, in both ${q.faces_both}; same label ${q.same_label_share} (at the raw boxes ${q.same_label_at_raw_boxes_share}; faces whose raw label leads by >= ${DECIDED_MARGIN}: ${q.decided_same_label_share} of ${q.decided_faces_both})`);
+    log(`JPEG q${q.jpeg_quality}: ${q.jpeg_bytes_per_frame} bytes per frame (${round(100 * q.jpeg_vs_raw_bytes)}% of raw ${Math.round(rawBytes / frames)}); encode ${q.encode_ms_per_frame} ms, decode ${q.decode_ms_per_frame} ms per frame; faces raw ${q.faces_raw}, JPEG ${q.faces_jpeg}, in both ${q.faces_both}; same label ${q.same_label_share} (at the raw boxes ${q.same_label_at_raw_boxes_share}; faces whose raw label leads by >= ${DECIDED_MARGIN}: ${q.decided_same_label_share} of ${q.decided_faces_both}); same tracker stable label ${q.same_stable_label_share} (worst clip ${q.min_clip_same_stable_label_share}; ${FRAMES} frames per clip), emotion-change events ${q.emotion_changes_raw} raw vs ${q.emotion_changes_jpeg} JPEG`);
   }
   log(`raw frames, boxes moved 1 px: same label ${shifted.sameLabel}/${shifted.faces} (${share(shifted.sameLabel, shifted.faces)})`);
   const summary = {
@@ -158,7 +208,8 @@ try {
     frames_per_clip: FRAMES, frames, size: '640x480', backend, load: loadavg().map((x) => round(x)),
     raw_bytes_per_frame: Math.round(rawBytes / frames), ...byQuality[0], qualities: byQuality,
     raw_same_label_boxes_moved_1px_share: share(shifted.sameLabel, shifted.faces),
-    per_clip: perClip.map((c) => ({ clip: c.clip, frames: c.t[0].frames, faces_raw: c.t[0].facesRaw, ...Object.fromEntries(QUALITIES.map((quality, k) => [`q${quality}`, { faces_jpeg: c.t[k].facesJpeg, faces_both: c.t[k].facesBoth, same_label: c.t[k].sameLabel }])) })),
+    tracking: { stage: 'track-emotions', config: 'tracking defaults (config/schema.ts)', frames_per_clip: FRAMES, time_constant_ms: TRACKING.smoothing.timeConstantMs, switch_margin: TRACKING.smoothing.switchMargin, min_dwell_ms: TRACKING.smoothing.minDwellMs },
+    per_clip: perClip.map((c) => ({ clip: c.clip, frames: c.t[0].frames, faces_raw: c.t[0].facesRaw, ...Object.fromEntries(QUALITIES.map((quality, k) => [`q${quality}`, { faces_jpeg: c.t[k].facesJpeg, faces_both: c.t[k].facesBoth, same_label: c.t[k].sameLabel, same_stable_label: c.t[k].stableSame }])) })),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {
