@@ -260,10 +260,6 @@ class MemoryCounters implements Counters {
     this.expiresAt.delete(name);
   }
 
-  async expire(name: string, ttlMs: number): Promise<void> {
-    if (this.counts.has(name) || this.values.has(name)) this.expiresAt.set(name, Date.now() + ttlMs);
-  }
-
   /** Like Redis: a write with a TTL sets it; a value set without one loses it, an increment keeps it. */
   private wrote(name: string, ttlMs: number | undefined): void {
     if (ttlMs !== undefined) this.expiresAt.set(name, Date.now() + ttlMs);

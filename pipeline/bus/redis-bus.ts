@@ -289,7 +289,6 @@ export class RedisBus implements Bus {
       setValue: async (name, value, ttlMs) => void (await (ttlMs === undefined ? redis.set(key('value', name), value) : redis.set(key('value', name), value, 'PX', ttl(ttlMs)))),
       getValue: (name) => redis.get(key('value', name)),
       delete: async (name) => void (await redis.del(key('counter', name), key('value', name))),
-      expire: async (name, ttlMs) => void (await redis.multi().pexpire(key('counter', name), ttl(ttlMs)).pexpire(key('value', name), ttl(ttlMs)).exec()),
     };
     redis.on('error', (err: Error) => report('bus', err));
   }

@@ -75,8 +75,6 @@ export interface Counters {
   getValue(name: string): Promise<string | null>;
   /** Removes both the counter and the value of that name. */
   delete(name: string): Promise<void>;
-  /** Both the counter and the value of that name vanish `ttlMs` from now (an ended stream's state). */
-  expire(name: string, ttlMs: number): Promise<void>;
 }
 
 export interface Bus {
