@@ -14,6 +14,7 @@ import { storeFrame } from './bus-frames.ts';
 import type { FrameEncoding } from '../frames/frame-codec.ts';
 import type { StreamProgress } from './sink-runner.ts';
 import { OpenStreamMarker } from './open-stream-marker.ts';
+import { WarnLimiter } from '../warn-limiter.ts';
 
 export interface CapturePublisherOptions {
   bus: Bus;
@@ -166,8 +167,7 @@ class CreditReturn {
   private checking = false;
   private stopped = false;
   /** Failed polls are all counted (onPollError) but logged at most once per POLL_WARN_WINDOW_MS. */
-  private lastWarnAt = 0;
-  private unlogged = 0;
+  private readonly pollWarnings = new WarnLimiter(POLL_WARN_WINDOW_MS);
 
   constructor(
     private readonly bus: Bus, private readonly gate: FlowGate, private readonly pollMs: number,
@@ -240,14 +240,9 @@ class CreditReturn {
   private pollFailed(err: unknown, stream: string | undefined): void {
     if (this.stopped) return; // the bus closing under a last poll
     this.onPollError?.(err);
-    const now = Date.now();
-    if (now - this.lastWarnAt < POLL_WARN_WINDOW_MS) {
-      this.unlogged += 1;
-      return;
-    }
-    this.logger.warn({ err, stream, unloggedFailures: this.unlogged }, 'bus poll failed (flow credits, stream close): retrying on each poll');
-    this.lastWarnAt = now;
-    this.unlogged = 0;
+    const unlogged = this.pollWarnings.admit();
+    if (unlogged === null) return;
+    this.logger.warn({ err, stream, unloggedFailures: unlogged }, 'bus poll failed (flow credits, stream close): retrying on each poll');
   }
 
   private async readClosed(streamId: string): Promise<BusRunSummary | null> {

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { StreamIntegrity } from '../messages.ts';
+import { WarnLimiter } from '../warn-limiter.ts';
 
 /** A step in presentation time longer than this many nominal frame intervals is a gap (frames missing). */
 export const GAP_FACTOR = 1.5;
@@ -80,34 +81,6 @@ export class IntegrityMonitor {
     const gaps = this.gapWarnings.flush();
     if (gaps > 0) this.options.logger.warn({ ptsGaps: this.ptsGaps, framesMissing: this.framesMissing, unloggedGaps: gaps }, 'more presentation-time gaps since the last warning');
     return { decodeErrors: this.decodeErrors, ptsGaps: this.ptsGaps, framesMissing: this.framesMissing };
-  }
-}
-
-/** At most one warning per window; counts the ones it held back. */
-class WarnLimiter {
-  private lastAt = -Infinity;
-  private held = 0;
-
-  constructor(private readonly windowMs: number, private readonly now: () => number) {}
-
-  /** null: hold this one back; otherwise log it, with the number held back since the last. */
-  admit(): number | null {
-    const now = this.now();
-    if (this.windowMs > 0 && now - this.lastAt < this.windowMs) {
-      this.held += 1;
-      return null;
-    }
-    const held = this.held;
-    this.lastAt = now;
-    this.held = 0;
-    return held;
-  }
-
-  /** The number held back since the last warning (and starts counting afresh). */
-  flush(): number {
-    const held = this.held;
-    this.held = 0;
-    return held;
   }
 }
 
