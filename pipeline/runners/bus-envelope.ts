@@ -64,6 +64,9 @@ export function positionOf(env: BusEnvelope): number {
 }
 
 /** Counter and value names kept per stream. */
+/** How long a stream's keys outlive their last write when the caller names no TTL (bus.streamStateTtlSeconds' default). */
+export const DEFAULT_STREAM_STATE_TTL_MS = 600_000;
+
 export const streamKeys = {
   /** Frames the sinks have finished (capture turns these into flow credits). */
   done: (streamId: string) => `stream:${streamId}:done`,

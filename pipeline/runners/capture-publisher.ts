@@ -9,7 +9,7 @@ import type { PipelineMsg } from '../messages.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { RunSummary } from '../run-stats.ts';
 import type { Bus } from '../bus/transport.ts';
-import { STAGE_QUEUES, TOPICS, jobId, sharedFrameKey, streamKeys, type BusEnvelope, type StageQueue } from './bus-envelope.ts';
+import { DEFAULT_STREAM_STATE_TTL_MS, STAGE_QUEUES, TOPICS, jobId, sharedFrameKey, streamKeys, type BusEnvelope, type StageQueue } from './bus-envelope.ts';
 import { storeFrame } from './bus-frames.ts';
 import type { FrameEncoding } from '../frames/frame-codec.ts';
 import type { StreamProgress } from './sink-runner.ts';
@@ -92,7 +92,7 @@ export async function runCapturePublisher(options: CapturePublisherOptions): Pro
       .catch((err) => logger.error({ err, frame: drop.seq }, 'drop notice could not be sent'));
   };
   const capture = options.capture?.({ frameStore: local, gate, onDrop, signal: options.signal, logger }) ?? defaultCapture(config, { frameStore: local, gate, onDrop, signal: options.signal, logger });
-  const marker = new OpenStreamMarker(bus, config.cameraId, options.streamStateTtlMs ?? 600_000);
+  const marker = new OpenStreamMarker(bus, config.cameraId, options.streamStateTtlMs ?? DEFAULT_STREAM_STATE_TTL_MS);
   await credits.start();
   let last: string | null = null;
   try {

@@ -14,7 +14,7 @@ import type { Bus, Consumer } from '../bus/transport.ts';
 import { Resequencer } from './resequencer.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './stream-checkpoint.ts';
 import { fetchFrame } from './bus-frames.ts';
-import { STAGE_QUEUES, TOPICS, parseEnvelope, positionOf, streamKeys, type BusEnvelope } from './bus-envelope.ts';
+import { DEFAULT_STREAM_STATE_TTL_MS, STAGE_QUEUES, TOPICS, parseEnvelope, positionOf, streamKeys, type BusEnvelope } from './bus-envelope.ts';
 
 export interface SinkRunnerOptions {
   bus: Bus;
@@ -193,7 +193,7 @@ export class SinkRunner {
   }
 
   private get stateTtlMs(): number {
-    return this.options.streamStateTtlMs ?? 600_000;
+    return this.options.streamStateTtlMs ?? DEFAULT_STREAM_STATE_TTL_MS;
   }
 
   private release(streamId: string, state: StreamState, released: [number, Item][]): void {
