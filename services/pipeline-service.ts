@@ -31,14 +31,14 @@ export interface ServiceHooks {
 /**
  * Runs one camera or file through the embedded pipeline as a service: checks the source and the
  * outputs first (a wrong path, a missing device or an unwritable folder fails in milliseconds,
- * before the classifier loads; the detector's cascade check has started beside), loads classifier and detector, runs until the stream ends or
- * SIGINT/SIGTERM arrives (then drains: in-flight frames finish, files are closed), and releases
+ * before the classifier loads; the detector's cascade check has started beside), loads classifier
+ * and detector, runs until the stream ends or SIGINT/SIGTERM arrives (then drains: in-flight frames finish, files are closed), and releases
  * everything it opened, whichever step failed.
  */
 export async function runPipelineService(config: PipelineConfig, hooks: ServiceHooks): Promise<RunSummary> {
   const { logger } = hooks;
-  // The detector's check runs OpenCV in a child process (about 0.8 s): it goes on beside the
-  // probe and the classifier's loading on this thread. One that loads after a step failed is released.
+  // The detector's cascade check runs OpenCV in a child process (0.5-1.4 s, the first time a
+  // cascade file is seen): it goes on beside the probe and the classifier's loading on this thread. One that loads after a step failed is released.
   const detectorLoading = loadFaceDetector(config.detector, logger, config.tracking);
   detectorLoading.catch(() => undefined);
   // ffmpeg's capability queries (fluent-ffmpeg runs them before its first command) run beside too.

@@ -2,13 +2,13 @@ import type { Emotion } from '../messages.ts';
 import type { CameraStateEvent, FrameEvent, WireEvent, WireEventType } from '../events/wire-event.ts';
 import type { MqttTopics } from './mqtt-topics.ts';
 
+type CameraState = CameraStateEvent['state'];
+
 /**
  * One MQTT message to publish. `state` messages describe the present (the latest one per topic is
  * all that matters, so they may be coalesced while the broker is away); `event` messages tell
  * what happened and each one counts.
  */
-type CameraState = CameraStateEvent['state'];
-
 export interface MqttMessage {
   kind: 'state' | 'event';
   topic: string;
